@@ -1,0 +1,32 @@
+// The subcommands of `primesim`: each declares its options (define) and
+// runs (run). run returns the exit code: 0 ok, 1 failure, 2 bad input.
+#pragma once
+
+#include "args.hpp"
+
+namespace primesim {
+
+struct Command {
+    const char *name;
+    const char *summary;
+    void (*define)(Args &args);
+    int (*run)(const Args &args);
+};
+
+// NULL-name-terminated, in the order `primesim --help` lists them.
+extern const Command commands[];
+
+#define PRIMESIM_DECLARE_COMMAND(x)                                                              \
+    void define_##x(Args &args);                                                                 \
+    int run_##x(const Args &args);
+PRIMESIM_DECLARE_COMMAND(data)
+PRIMESIM_DECLARE_COMMAND(train)
+PRIMESIM_DECLARE_COMMAND(sim)
+PRIMESIM_DECLARE_COMMAND(sweep)
+PRIMESIM_DECLARE_COMMAND(report)
+PRIMESIM_DECLARE_COMMAND(check)
+PRIMESIM_DECLARE_COMMAND(params)
+PRIMESIM_DECLARE_COMMAND(inspect)
+#undef PRIMESIM_DECLARE_COMMAND
+
+} // namespace primesim

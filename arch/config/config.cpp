@@ -1,0 +1,339 @@
+#include "config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+namespace primesim {
+namespace {
+
+std::string join_path(const std::string &parent, const std::string &key)
+{
+    return parent.empty() ? key : parent + "." + key;
+}
+
+std::string node_kind(const YAML::Node &node)
+{
+    switch (node.Type()) {
+    case YAML::NodeType::Map: return "a section (mapping)";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a value";
+    default: return "nothing";
+    }
+}
+
+std::string where(const std::string &file, const YAML::Node &node)
+{
+    return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+YAML::Node read_yaml(const std::string &path)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ConfigError(path + ": cannot open: no such file");
+    try {
+        YAML::Node node = YAML::LoadFile(path);
+        if (node.IsNull())
+            return YAML::Node(YAML::NodeType::Map);
+        if (!node.IsMap())
+            throw ConfigError(path + ": the top level must be a mapping of sections, not " +
+                              node_kind(node));
+        return node;
+    } catch (const YAML::BadFile &) {
+        throw ConfigError(path + ": cannot open: " + std::strerror(errno));
+    } catch (const YAML::ParserException &e) {
+        throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                          std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+    }
+}
+
+// Records where every leaf under node came from.
+void record_origins(ConfigDocument &doc, const YAML::Node &node, const std::string &path,
+                    const std::string &file)
+{
+    doc.origin[path] = where(file, node);
+    if (node.IsMap())
+        for (auto it = node.begin(); it != node.end(); ++it)
+            record_origins(doc, it->second, join_path(path, it->first.Scalar()), file);
+}
+
+void forget_origins_under(ConfigDocument &doc, const std::string &path)
+{
+    auto it = doc.origin.lower_bound(path + ".");
+    while (it != doc.origin.end() && it->first.compare(0, path.size() + 1, path + ".") == 0)
+        it = doc.origin.erase(it);
+}
+
+// Merges src into dst: maps key by key, everything else replaced.
+void merge(ConfigDocument &doc, YAML::Node dst, const YAML::Node &src, const std::string &path,
+           const std::string &file)
+{
+    std::set<std::string> seen;
+    for (auto it = src.begin(); it != src.end(); ++it) {
+        if (!it->first.IsScalar())
+            throw ConfigError(where(file, it->first) + ": " + (path.empty() ? "top level" : path) +
+                              ": keys must be plain names");
+        const std::string key = it->first.Scalar();
+        const std::string child_path = join_path(path, key);
+        if (!seen.insert(key).second)
+            throw ConfigError(where(file, it->first) + ": " + child_path + ": duplicate key");
+        if (path.empty() && key == "base")
+            continue;
+        const YAML::Node value = it->second;
+        if (value.IsMap() && dst[key] && dst[key].IsMap()) {
+            doc.origin[child_path] = where(file, value);
+            merge(doc, dst[key], value, child_path, file);
+        } else {
+            dst[key] = YAML::Clone(value);
+            forget_origins_under(doc, child_path);
+            record_origins(doc, value, child_path, file);
+        }
+    }
+}
+
+std::vector<std::string> base_paths(const YAML::Node &root, const std::string &path)
+{
+    std::vector<std::string> bases;
+    const YAML::Node base = root["base"];
+    if (!base)
+        return bases;
+    const auto dir = std::filesystem::path(path).parent_path();
+    auto add = [&](const YAML::Node &n) {
+        if (!n.IsScalar() || n.Scalar().empty())
+            throw ConfigError(where(path, n) + ": base: expected a file path or a list of them");
+        bases.push_back((dir / n.Scalar()).lexically_normal().string());
+    };
+    if (base.IsSequence())
+        for (const auto &n : base)
+            add(n);
+    else
+        add(base);
+    return bases;
+}
+
+void load_into(ConfigDocument &doc, const std::string &path, std::vector<std::string> &stack)
+{
+    const std::string canonical = std::filesystem::weakly_canonical(path).string();
+    for (const auto &open : stack)
+        if (open == canonical)
+            throw ConfigError(path + ": base: files include each other in a cycle");
+    stack.push_back(canonical);
+    const YAML::Node root = read_yaml(path);
+    for (const auto &base : base_paths(root, path)) {
+        try {
+            load_into(doc, base, stack);
+        } catch (const ConfigError &e) {
+            throw ConfigError(std::string(e.what()) + "\n  (named by base: in " + path + ")");
+        }
+    }
+    merge(doc, doc.root, root, "", path);
+    doc.files.push_back(path);
+    stack.pop_back();
+}
+
+std::string origin_of(const ConfigDocument &doc, std::string path)
+{
+    for (;;) {
+        auto it = doc.origin.find(path);
+        if (it != doc.origin.end())
+            return it->second;
+        auto dot = path.rfind('.');
+        if (dot == std::string::npos)
+            return doc.files.empty() ? std::string("config") : doc.files.back();
+        path.erase(dot);
+    }
+}
+
+[[noreturn]] void fail(const ConfigDocument &doc, const std::string &path, const std::string &msg)
+{
+    throw ConfigError(origin_of(doc, path) + ": " + path + ": " + msg);
+}
+
+void set_defaults(const ConfigSection &section)
+{
+    if (section.table)
+        ps_params_set_defaults(section.table, section.object);
+    for (const auto &child : section.children)
+        set_defaults(child);
+}
+
+std::string known_keys(const ConfigSection &section)
+{
+    std::string keys;
+    auto add = [&](const std::string &k) { keys += (keys.empty() ? "" : ", ") + k; };
+    for (const auto &child : section.children)
+        add(child.key);
+    if (section.table)
+        for (size_t i = 0; i < section.table->count; i++)
+            add(section.table->params[i].name);
+    return keys;
+}
+
+void bind_section(const ConfigDocument &doc, const YAML::Node &node, const ConfigSection &section,
+                  const std::string &path)
+{
+    if (node.IsNull())
+        return;
+    if (!node.IsMap())
+        fail(doc, path, "expected a section of parameters, got " + node_kind(node));
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        if (path.empty() && key == "base")
+            continue;
+        const std::string child_path = join_path(path, key);
+        const YAML::Node value = it->second;
+        bool bound = false;
+        for (const auto &child : section.children) {
+            if (child.key == key) {
+                bind_section(doc, value, child, child_path);
+                bound = true;
+                break;
+            }
+        }
+        if (bound)
+            continue;
+        const ps_param_desc *desc = section.table ? ps_param_find(section.table, key.c_str()) : nullptr;
+        if (!desc) {
+            const char *hint = section.table ? ps_param_suggest(section.table, key.c_str()) : nullptr;
+            for (const auto &child : section.children)
+                if (!hint && child.key.size() > 2 && (child.key.find(key) != std::string::npos ||
+                                                      key.find(child.key) != std::string::npos))
+                    hint = child.key.c_str();
+            std::string msg = "unknown key";
+            if (hint)
+                msg += " (did you mean '" + std::string(hint) + "'?)";
+            else
+                msg += "; known keys here: " + known_keys(section);
+            fail(doc, child_path, msg);
+        }
+        if (value.IsNull())
+            fail(doc, child_path, "has no value");
+        if (!value.IsScalar())
+            fail(doc, child_path,
+                 std::string("expected a ") + ps_param_type_name(desc->type) + ", got " + node_kind(value));
+        ps_error err{};
+        if (ps_param_parse(desc, value.Scalar().c_str(), section.object, &err) != PS_OK)
+            fail(doc, child_path, err.message);
+    }
+}
+
+void emit_section(YAML::Emitter &out, const ConfigSection &section)
+{
+    out << YAML::BeginMap;
+    if (section.table) {
+        for (size_t i = 0; i < section.table->count; i++) {
+            const ps_param_desc &d = section.table->params[i];
+            char value[512];
+            ps_param_format(&d, section.object, value, sizeof value);
+            std::string comment = d.doc;
+            if (d.unit && *d.unit)
+                comment = "[" + std::string(d.unit) + "] " + comment;
+            if (d.type == PS_PT_ENUM) {
+                char range[256];
+                ps_param_format_range(&d, range, sizeof range);
+                comment += " (" + std::string(range) + ")";
+            }
+            out << YAML::Key << d.name << YAML::Value << value << YAML::Comment(comment);
+        }
+    }
+    for (const auto &child : section.children) {
+        out << YAML::Key << child.key << YAML::Value;
+        emit_section(out, child);
+    }
+    out << YAML::EndMap;
+}
+
+} // namespace
+
+ConfigSection &ConfigSection::add(std::string child_key, const ps_param_table *child_table,
+                                  void *child_object)
+{
+    ConfigSection child;
+    child.key = std::move(child_key);
+    child.table = child_table;
+    child.object = child_object;
+    children.push_back(std::move(child));
+    return children.back();
+}
+
+ConfigDocument load_config_file(const std::string &path)
+{
+    ConfigDocument doc;
+    doc.root = YAML::Node(YAML::NodeType::Map);
+    std::vector<std::string> stack;
+    load_into(doc, path, stack);
+    return doc;
+}
+
+void apply_override(ConfigDocument &doc, const std::string &assignment)
+{
+    const std::string label = "-p " + assignment;
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw ConfigError(label + ": expected KEY.PATH=VALUE, e.g. -p system.seed=7");
+    const std::string path = assignment.substr(0, eq);
+    const std::string text = assignment.substr(eq + 1);
+    std::vector<std::string> segments;
+    std::stringstream ss(path);
+    for (std::string seg; std::getline(ss, seg, '.');) {
+        if (seg.empty())
+            throw ConfigError(label + ": '" + path + "' has an empty path segment");
+        segments.push_back(seg);
+    }
+    if (path.back() == '.')
+        throw ConfigError(label + ": '" + path + "' has an empty path segment");
+    YAML::Node value;
+    try {
+        value = YAML::Load(text);
+    } catch (const YAML::ParserException &e) {
+        throw ConfigError(label + ": the value is not valid YAML: " + e.msg);
+    }
+    if (value.IsNull())
+        throw ConfigError(label + ": " + path + ": has no value");
+    YAML::Node node = doc.root;
+    std::string walked;
+    for (size_t i = 0; i + 1 < segments.size(); i++) {
+        walked = join_path(walked, segments[i]);
+        YAML::Node next = node[segments[i]];
+        if (!next || next.IsNull())
+            node[segments[i]] = YAML::Node(YAML::NodeType::Map);
+        else if (!next.IsMap())
+            throw ConfigError(label + ": " + walked + " is " + node_kind(next) + ", not a section");
+        node.reset(node[segments[i]]);
+    }
+    node[segments.back()] = value;
+    forget_origins_under(doc, path);
+    doc.origin[path] = label;
+}
+
+void bind_config(const ConfigDocument &doc, const ConfigSection &schema)
+{
+    set_defaults(schema);
+    bind_section(doc, doc.root, schema, schema.key);
+}
+
+std::string emit_resolved_config(const ConfigSection &schema, const std::string &header_comment)
+{
+    YAML::Emitter out;
+    emit_section(out, schema);
+    std::string text;
+    std::stringstream lines(header_comment);
+    for (std::string line; std::getline(lines, line);)
+        text += "# " + line + "\n";
+    return text + out.c_str() + "\n";
+}
+
+ConfigDocument load_and_bind(const std::string &path, const std::vector<std::string> &overrides,
+                             const ConfigSection &schema)
+{
+    ConfigDocument doc = load_config_file(path);
+    for (const auto &assignment : overrides)
+        apply_override(doc, assignment);
+    bind_config(doc, schema);
+    return doc;
+}
+
+} // namespace primesim

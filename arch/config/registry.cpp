@@ -1,0 +1,22 @@
+#include "registry.hpp"
+
+#include <cstring>
+
+#include "system.h"
+
+namespace primesim {
+
+const ps_param_table *const param_tables[] = {
+    &ps_system_param_table,
+    nullptr,
+};
+
+const ps_param_table *find_param_table(const char *name)
+{
+    for (const ps_param_table *const *t = param_tables; *t; t++)
+        if (std::strcmp((*t)->name, name) == 0)
+            return *t;
+    return nullptr;
+}
+
+} // namespace primesim

@@ -1,0 +1,92 @@
+#include "rng.h"
+
+#include <math.h>
+
+/* Multipliers and Weyl key increments from Salmon et al. 2011 (Random123). */
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+static inline void mulhilo32(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo)
+{
+    uint64_t p = (uint64_t)a * b;
+    *hi = (uint32_t)(p >> 32);
+    *lo = (uint32_t)p;
+}
+
+void ps_philox4x32_10(const uint32_t counter[4], const uint32_t key[2],
+                      uint32_t out[4])
+{
+    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        uint32_t hi0, lo0, hi1, lo1;
+        mulhilo32(PHILOX_M0, c0, &hi0, &lo0);
+        mulhilo32(PHILOX_M1, c2, &hi1, &lo1);
+        c0 = hi1 ^ c1 ^ k0;
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ k1;
+        c3 = lo0;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+}
+
+static void block(uint64_t seed, uint64_t stream, uint64_t index, uint32_t out[4])
+{
+    const uint32_t counter[4] = {(uint32_t)index, (uint32_t)(index >> 32),
+                                 (uint32_t)stream, (uint32_t)(stream >> 32)};
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    ps_philox4x32_10(counter, key, out);
+}
+
+uint64_t ps_rng_u64(uint64_t seed, uint64_t stream, uint64_t index)
+{
+    uint32_t w[4];
+    block(seed, stream, index, w);
+    return (uint64_t)w[0] | ((uint64_t)w[1] << 32);
+}
+
+static inline double bits_to_unit(uint64_t bits)
+{
+    return (double)(bits >> 11) * 0x1.0p-53;
+}
+
+double ps_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index)
+{
+    return bits_to_unit(ps_rng_u64(seed, stream, index));
+}
+
+double ps_rng_normal(uint64_t seed, uint64_t stream, uint64_t index)
+{
+    uint32_t w[4];
+    block(seed, stream, index, w);
+    /* u1 in (0, 1] so the logarithm is finite. */
+    double u1 = 1.0 - bits_to_unit((uint64_t)w[0] | ((uint64_t)w[1] << 32));
+    double u2 = bits_to_unit((uint64_t)w[2] | ((uint64_t)w[3] << 32));
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+uint64_t ps_rng_stream_of(const char *path)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 offset basis */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull; /* FNV-1a 64 prime */
+    }
+    return h;
+}
+
+uint64_t ps_rng_substream(uint64_t stream, uint64_t purpose)
+{
+    /* splitmix64 finaliser (Steele et al., OOPSLA 2014) over the pair. */
+    uint64_t z = stream ^ (purpose * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
