@@ -34,7 +34,7 @@ int run_sim(const Args &args)
                                    "use --dry-run to check a config");
     if (!args.has("out")) {
         std::string header = "resolved config of " + args.positional()[0];
-        std::fputs(emit_resolved_config(schema, header).c_str(), stdout);
+        std::fputs(emit_resolved_config(schema, header, doc.sources).c_str(), stdout);
         return 0;
     }
     const std::string path = write_resolved_config(args.value("out"), schema, doc, args.values("param"));

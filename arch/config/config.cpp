@@ -172,7 +172,32 @@ std::string known_keys(const ConfigSection &section)
     return keys;
 }
 
-void bind_section(const ConfigDocument &doc, const YAML::Node &node, const ConfigSection &section,
+// A parameter's value node: the scalar itself, or the `value` of a
+// {value, source} mapping (whose source is recorded).
+YAML::Node parameter_value(ConfigDocument &doc, const YAML::Node &node, const std::string &path)
+{
+    if (!node.IsMap())
+        return node;
+    YAML::Node value;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        if (key == "value") {
+            value = it->second;
+        } else if (key == "source") {
+            if (!it->second.IsScalar() || it->second.Scalar().empty())
+                fail(doc, path, "source: expected a text naming where the value comes from");
+            doc.sources[path] = it->second.Scalar();
+        } else {
+            fail(doc, path, "unknown key '" + key + "' (a parameter is NAME: VALUE or "
+                            "NAME: {value: VALUE, source: TEXT})");
+        }
+    }
+    if (!value)
+        fail(doc, path, "a {value, source} entry without a value");
+    return value;
+}
+
+void bind_section(ConfigDocument &doc, const YAML::Node &node, const ConfigSection &section,
                   const std::string &path)
 {
     if (node.IsNull())
@@ -209,18 +234,20 @@ void bind_section(const ConfigDocument &doc, const YAML::Node &node, const Confi
                 msg += "; known keys here: " + known_keys(section);
             fail(doc, child_path, msg);
         }
-        if (value.IsNull())
+        const YAML::Node scalar = parameter_value(doc, value, child_path);
+        if (scalar.IsNull())
             fail(doc, child_path, "has no value");
-        if (!value.IsScalar())
+        if (!scalar.IsScalar())
             fail(doc, child_path,
-                 std::string("expected a ") + ps_param_type_name(desc->type) + ", got " + node_kind(value));
+                 std::string("expected a ") + ps_param_type_name(desc->type) + ", got " + node_kind(scalar));
         ps_error err{};
-        if (ps_param_parse(desc, value.Scalar().c_str(), section.object, &err) != PS_OK)
+        if (ps_param_parse(desc, scalar.Scalar().c_str(), section.object, &err) != PS_OK)
             fail(doc, child_path, err.message);
     }
 }
 
-void emit_section(YAML::Emitter &out, const ConfigSection &section)
+void emit_section(YAML::Emitter &out, const ConfigSection &section, const std::string &path,
+                  const std::map<std::string, std::string> &sources)
 {
     out << YAML::BeginMap;
     if (section.table) {
@@ -236,12 +263,19 @@ void emit_section(YAML::Emitter &out, const ConfigSection &section)
                 ps_param_format_range(&d, range, sizeof range);
                 comment += " (" + std::string(range) + ")";
             }
-            out << YAML::Key << d.name << YAML::Value << value << YAML::Comment(comment);
+            out << YAML::Key << d.name << YAML::Value;
+            auto source = sources.find(join_path(path, d.name));
+            if (source == sources.end())
+                out << value;
+            else
+                out << YAML::Flow << YAML::BeginMap << YAML::Key << "value" << YAML::Value << value
+                    << YAML::Key << "source" << YAML::Value << source->second << YAML::EndMap;
+            out << YAML::Comment(comment);
         }
     }
     for (const auto &child : section.children) {
         out << YAML::Key << child.key << YAML::Value;
-        emit_section(out, child);
+        emit_section(out, child, join_path(path, child.key), sources);
     }
     out << YAML::EndMap;
 }
@@ -309,16 +343,17 @@ void apply_override(ConfigDocument &doc, const std::string &assignment)
     doc.origin[path] = label;
 }
 
-void bind_config(const ConfigDocument &doc, const ConfigSection &schema)
+void bind_config(ConfigDocument &doc, const ConfigSection &schema)
 {
     set_defaults(schema);
     bind_section(doc, doc.root, schema, schema.key);
 }
 
-std::string emit_resolved_config(const ConfigSection &schema, const std::string &header_comment)
+std::string emit_resolved_config(const ConfigSection &schema, const std::string &header_comment,
+                                 const std::map<std::string, std::string> &sources)
 {
     YAML::Emitter out;
-    emit_section(out, schema);
+    emit_section(out, schema, schema.key, sources);
     std::string text;
     std::stringstream lines(header_comment);
     for (std::string line; std::getline(lines, line);)

@@ -39,6 +39,9 @@ struct ConfigDocument {
     YAML::Node root;
     std::map<std::string, std::string> origin;
     std::vector<std::string> files; // every file read, base first
+    // Sources given with values, `name: {value: 1.56, source: "ISAAC, Table I"}`,
+    // by parameter path; filled by bind_config.
+    std::map<std::string, std::string> sources;
 };
 
 // Reads path; a top-level `base:` (a path or a list of paths, relative to
@@ -50,13 +53,16 @@ ConfigDocument load_config_file(const std::string &path);
 void apply_override(ConfigDocument &doc, const std::string &assignment);
 
 // Fills every struct in the schema with defaults, then binds doc into it.
+// A parameter is written `name: VALUE` or `name: {value: VALUE, source: TEXT}`.
 // An unknown key, a wrong type or an out-of-range value throws ConfigError
 // naming the origin and full path.
-void bind_config(const ConfigDocument &doc, const ConfigSection &schema);
+void bind_config(ConfigDocument &doc, const ConfigSection &schema);
 
-// The resolved config: every parameter of the schema with its value,
-// as YAML that load_config_file reads back to the same values.
-std::string emit_resolved_config(const ConfigSection &schema, const std::string &header_comment);
+// The resolved config: every parameter of the schema with its value (and
+// its source where sources has one), as YAML that load_config_file reads
+// back to the same values.
+std::string emit_resolved_config(const ConfigSection &schema, const std::string &header_comment,
+                                 const std::map<std::string, std::string> &sources = {});
 
 // load_config_file + overrides + bind_config in one call.
 ConfigDocument load_and_bind(const std::string &path, const std::vector<std::string> &overrides,

@@ -28,7 +28,7 @@ std::string write_resolved_config(const std::string &dir, const ConfigSection &s
         header += " " + file;
     for (const auto &o : overrides)
         header += " -p " + o;
-    const std::string text = emit_resolved_config(schema, header);
+    const std::string text = emit_resolved_config(schema, header, doc.sources);
     ps_error err{};
     if (ps_make_dirs(dir.c_str(), &err) != PS_OK)
         throw std::runtime_error(err.message);
