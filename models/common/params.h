@@ -30,9 +30,9 @@ enum {
 
 typedef struct ps_param_desc {
     const char *name;   /* YAML key and struct field */
-    ps_param_type type;
     size_t offset;      /* offsetof(struct, field) */
     size_t size;        /* sizeof the field (checked against type) */
+    ps_param_type type;
     double def;         /* default of BOOL / INT / DOUBLE */
     const char *def_str;/* default of ENUM / STRING */
     double min, max;    /* inclusive unless flagged; INT and DOUBLE only */
@@ -51,30 +51,27 @@ typedef struct ps_param_table {
     size_t count;
 } ps_param_table;
 
-/* Declaration helpers; T is the parameter struct type. */
-#define PS_FIELD_(T, f) .name = #f, .offset = offsetof(T, f), .size = sizeof(((T *)0)->f)
+/* Declaration helpers; T is the parameter struct type. Every field is
+ * initialised, in order, so they compile as C11 and as C++ alike. */
+#define PS_PARAM_(T, f, type_, def_, def_str_, lo, hi, flags_, unit_, doc_, cite_, choices_) \
+    {#f, offsetof(T, f), sizeof(((T *)0)->f), type_, def_, def_str_, lo, hi, flags_,      \
+     unit_, doc_, cite_, choices_}
 #define PS_PARAM_DOUBLE(T, f, def_, lo, hi, unit_, doc_, cite_)                        \
-    {PS_FIELD_(T, f), .type = PS_PT_DOUBLE, .def = (def_), .min = (lo), .max = (hi),   \
-     .unit = (unit_), .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_DOUBLE, def_, NULL, lo, hi, 0u, unit_, doc_, cite_, NULL)
 /* A double that must be strictly positive. */
 #define PS_PARAM_DOUBLE_POS(T, f, def_, hi, unit_, doc_, cite_)                       \
-    {PS_FIELD_(T, f), .type = PS_PT_DOUBLE, .def = (def_), .min = 0.0, .max = (hi),   \
-     .flags = PS_PF_MIN_EXCLUSIVE, .unit = (unit_), .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_DOUBLE, def_, NULL, 0.0, hi, (unsigned)PS_PF_MIN_EXCLUSIVE,  \
+              unit_, doc_, cite_, NULL)
 #define PS_PARAM_INT(T, f, def_, lo, hi, unit_, doc_, cite_)                           \
-    {PS_FIELD_(T, f), .type = PS_PT_INT, .def = (def_), .min = (lo), .max = (hi),      \
-     .unit = (unit_), .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_INT, def_, NULL, lo, hi, 0u, unit_, doc_, cite_, NULL)
 #define PS_PARAM_BOOL(T, f, def_, doc_, cite_)                                         \
-    {PS_FIELD_(T, f), .type = PS_PT_BOOL, .def = (def_), .min = 0, .max = 1,           \
-     .unit = "", .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_BOOL, (double)(def_), NULL, 0.0, 1.0, 0u, "", doc_, cite_, NULL)
 #define PS_PARAM_ENUM(T, f, def_, choices_, doc_, cite_)                               \
-    {PS_FIELD_(T, f), .type = PS_PT_ENUM, .def_str = (def_), .choices = (choices_),    \
-     .unit = "", .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_ENUM, 0.0, def_, 0.0, 0.0, 0u, "", doc_, cite_, choices_)
 #define PS_PARAM_STRING(T, f, def_, doc_, cite_)                                       \
-    {PS_FIELD_(T, f), .type = PS_PT_STRING, .def_str = (def_), .unit = "",             \
-     .doc = (doc_), .cite = (cite_)}
+    PS_PARAM_(T, f, PS_PT_STRING, 0.0, def_, 0.0, 0.0, 0u, "", doc_, cite_, NULL)
 #define PS_PARAM_TABLE(name_, doc_, T, array_)                                         \
-    {.name = (name_), .doc = (doc_), .struct_size = sizeof(T), .params = (array_),     \
-     .count = sizeof(array_) / sizeof((array_)[0])}
+    {name_, doc_, sizeof(T), array_, sizeof(array_) / sizeof((array_)[0])}
 
 const char *ps_param_type_name(ps_param_type type);
 
