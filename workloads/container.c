@@ -10,17 +10,22 @@
 #include "fileio.h"
 
 #define TABLE_ENTRY_BYTES (PS_CONTAINER_NAME_BYTES + 16)
-#define HEADER_CRC_OFFSET 40
+#define HEADER_CRC_OFFSET 44 /* the CRC covers every header byte before it */
 
 uint32_t ps_crc32(const void *data, size_t size)
 {
+    /* Byte-wise table, built per call: 2k operations, no shared state. */
+    uint32_t table[256];
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int bit = 0; bit < 8; bit++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        table[n] = c;
+    }
     const uint8_t *p = data;
     uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= p[i];
-        for (int bit = 0; bit < 8; bit++)
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
+    for (size_t i = 0; i < size; i++)
+        crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xFFu];
     return ~crc;
 }
 
@@ -143,9 +148,9 @@ ps_status ps_container_encode(ps_container_writer *w, int level, uint8_t **data,
     ps_store_u64(h + 16, payload.size);
     ps_store_u64(h + 24, frame);
     ps_store_u32(h + 32, w->count);
-    ps_store_u32(h + 36, 0);
+    ps_store_u32(h + 36, ps_crc32(out + PS_CONTAINER_HEADER_BYTES, frame));
+    ps_store_u32(h + 40, 0);
     ps_store_u32(h + HEADER_CRC_OFFSET, ps_crc32(h, HEADER_CRC_OFFSET));
-    ps_store_u32(h + 44, 0);
     ps_bytes_free(&payload);
     *data = out;
     *size = PS_CONTAINER_HEADER_BYTES + frame;
@@ -181,7 +186,7 @@ void ps_container_writer_destroy(ps_container_writer *w)
 struct ps_container {
     ps_container_info info;
     uint8_t *payload;
-    const char (*names)[PS_CONTAINER_NAME_BYTES];
+    const char **names;
     uint64_t *offsets;
     uint64_t *sizes;
 };
@@ -192,9 +197,9 @@ static ps_status parse_table(ps_container *c, const char *name, ps_error *err)
     uint64_t table_end = (uint64_t)n * TABLE_ENTRY_BYTES;
     if (table_end > c->info.payload_bytes)
         return ps_error_set(err, PS_ERR_FORMAT, "%s: section table larger than the payload", name);
-    if (PS_CALLOC_ARRAY(c->offsets, n) != PS_OK || PS_CALLOC_ARRAY(c->sizes, n) != PS_OK)
+    if (PS_CALLOC_ARRAY(c->offsets, n) != PS_OK || PS_CALLOC_ARRAY(c->sizes, n) != PS_OK ||
+        PS_CALLOC_ARRAY(c->names, n) != PS_OK)
         return ps_error_set(err, PS_ERR_NOMEM, "%s: out of memory", name);
-    c->names = (const char (*)[PS_CONTAINER_NAME_BYTES])c->payload;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *entry = c->payload + (size_t)i * TABLE_ENTRY_BYTES;
         const char *sname = (const char *)entry;
@@ -210,6 +215,7 @@ static ps_status parse_table(ps_container *c, const char *name, ps_error *err)
             if (strcmp(c->names[j], sname) == 0)
                 return ps_error_set(err, PS_ERR_FORMAT, "%s: section '%s' appears twice", name,
                                     sname);
+        c->names[i] = sname;
         c->offsets[i] = off;
         c->sizes[i] = len;
     }
@@ -238,8 +244,8 @@ static ps_status check_header(const uint8_t *h, size_t size, const char *name, c
         return ps_error_set(err, PS_ERR_VERSION,
                             "%s: container format version %u is newer than this build reads (%d); "
                             "update primesim", name, info->container_version, PS_CONTAINER_VERSION);
-    if (info->container_version == 0 || ps_load_u32(h + 12) != 0)
-        return ps_error_set(err, PS_ERR_FORMAT, "%s: corrupt: invalid version or flags", name);
+    if (info->container_version == 0 || ps_load_u32(h + 12) != 0 || ps_load_u32(h + 40) != 0)
+        return ps_error_set(err, PS_ERR_FORMAT, "%s: corrupt: invalid version, flags or reserved bytes", name);
     if (kind && memcmp(info->kind, kind, 4) != 0)
         return ps_error_set(err, PS_ERR_FOREIGN, "%s: holds '%s' content, expected '%s'", name,
                             info->kind, kind);
@@ -276,6 +282,10 @@ ps_status ps_container_decode(const void *data, size_t size, const char *name, c
 
     const uint8_t *frame = h + PS_CONTAINER_HEADER_BYTES;
     size_t frame_size = size - PS_CONTAINER_HEADER_BYTES;
+    /* zstd's own checksum covers the content; this one covers every frame
+     * byte, so even a flip zstd would ignore (an unused bit) is caught. */
+    if (ps_load_u32(h + 36) != ps_crc32(frame, frame_size))
+        return ps_error_set(err, PS_ERR_FORMAT, "%s: corrupt: frame checksum mismatch", name);
     size_t compressed = ZSTD_findFrameCompressedSize(frame, frame_size);
     if (ZSTD_isError(compressed) || compressed != frame_size)
         return ps_error_set(err, PS_ERR_FORMAT, "%s: corrupt: not one complete zstd frame", name);
@@ -360,6 +370,7 @@ void ps_container_close(ps_container *c)
     if (!c)
         return;
     free(c->payload);
+    free(c->names);
     free(c->offsets);
     free(c->sizes);
     free(c);

@@ -1,8 +1,11 @@
 #include "config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -29,6 +32,74 @@ std::string where(const std::string &file, const YAML::Node &node)
     return file + ":" + std::to_string(node.Mark().line + 1);
 }
 
+// yaml-cpp keeps one of two equal keys silently; this pass over the parse
+// events finds them, so a config never means something other than it says.
+class DuplicateKeyCheck : public YAML::EventHandler {
+  public:
+    explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
+
+    void OnDocumentStart(const YAML::Mark &) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "~"); }
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "*"); }
+    void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+                  const std::string &value) override
+    {
+        leaf(mark, value);
+    }
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override
+    {
+        open(false);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override
+    {
+        open(true);
+    }
+    void OnMapEnd() override { close(); }
+
+  private:
+    struct Frame {
+        bool map;
+        bool want_key = true;
+        std::string path, last_key;
+        std::set<std::string> keys;
+    };
+    void leaf(const YAML::Mark &mark, const std::string &text)
+    {
+        if (stack_.empty() || !stack_.back().map) return;
+        Frame &f = stack_.back();
+        if (!f.want_key) {
+            f.want_key = true; // a value ends the entry
+            return;
+        }
+        f.want_key = false;
+        f.last_key = text;
+        if (!f.keys.insert(text).second)
+            throw ConfigError(file_ + ":" + std::to_string(mark.line + 1) + ": " +
+                              join_path(f.path, text) + ": duplicate key");
+    }
+    void open(bool map)
+    {
+        std::string path;
+        if (!stack_.empty()) {
+            Frame &parent = stack_.back();
+            path = parent.map ? join_path(parent.path, parent.last_key) : parent.path;
+        }
+        stack_.push_back(Frame{map, true, path, "", {}});
+    }
+    void close()
+    {
+        stack_.pop_back();
+        if (!stack_.empty() && stack_.back().map)
+            stack_.back().want_key = true;
+    }
+    std::string file_;
+    std::vector<Frame> stack_;
+};
+
 YAML::Node read_yaml(const std::string &path)
 {
     std::error_code ec;
@@ -36,6 +107,11 @@ YAML::Node read_yaml(const std::string &path)
         throw ConfigError(path + ": cannot open: no such file");
     try {
         YAML::Node node = YAML::LoadFile(path);
+        std::ifstream in(path);
+        YAML::Parser parser(in);
+        DuplicateKeyCheck check(path);
+        while (parser.HandleNextDocument(check)) {
+        }
         if (node.IsNull())
             return YAML::Node(YAML::NodeType::Map);
         if (!node.IsMap())
@@ -50,14 +126,14 @@ YAML::Node read_yaml(const std::string &path)
     }
 }
 
-// Records where every leaf under node came from.
-void record_origins(ConfigDocument &doc, const YAML::Node &node, const std::string &path,
-                    const std::string &file)
+// Records where every entry under a key came from: the key's own line.
+void record_origins(ConfigDocument &doc, const YAML::Node &key, const YAML::Node &value,
+                    const std::string &path, const std::string &file)
 {
-    doc.origin[path] = where(file, node);
-    if (node.IsMap())
-        for (auto it = node.begin(); it != node.end(); ++it)
-            record_origins(doc, it->second, join_path(path, it->first.Scalar()), file);
+    doc.origin[path] = where(file, key);
+    if (value.IsMap())
+        for (auto it = value.begin(); it != value.end(); ++it)
+            record_origins(doc, it->first, it->second, join_path(path, it->first.Scalar()), file);
 }
 
 void forget_origins_under(ConfigDocument &doc, const std::string &path)
@@ -71,25 +147,22 @@ void forget_origins_under(ConfigDocument &doc, const std::string &path)
 void merge(ConfigDocument &doc, YAML::Node dst, const YAML::Node &src, const std::string &path,
            const std::string &file)
 {
-    std::set<std::string> seen;
     for (auto it = src.begin(); it != src.end(); ++it) {
         if (!it->first.IsScalar())
             throw ConfigError(where(file, it->first) + ": " + (path.empty() ? "top level" : path) +
                               ": keys must be plain names");
         const std::string key = it->first.Scalar();
         const std::string child_path = join_path(path, key);
-        if (!seen.insert(key).second)
-            throw ConfigError(where(file, it->first) + ": " + child_path + ": duplicate key");
         if (path.empty() && key == "base")
             continue;
         const YAML::Node value = it->second;
         if (value.IsMap() && dst[key] && dst[key].IsMap()) {
-            doc.origin[child_path] = where(file, value);
+            doc.origin[child_path] = where(file, it->first);
             merge(doc, dst[key], value, child_path, file);
         } else {
             dst[key] = YAML::Clone(value);
             forget_origins_under(doc, child_path);
-            record_origins(doc, value, child_path, file);
+            record_origins(doc, it->first, value, child_path, file);
         }
     }
 }
@@ -179,10 +252,12 @@ YAML::Node parameter_value(ConfigDocument &doc, const YAML::Node &node, const st
     if (!node.IsMap())
         return node;
     YAML::Node value;
+    bool has_value = false;
     for (auto it = node.begin(); it != node.end(); ++it) {
         const std::string key = it->first.Scalar();
         if (key == "value") {
             value = it->second;
+            has_value = true;
         } else if (key == "source") {
             if (!it->second.IsScalar() || it->second.Scalar().empty())
                 fail(doc, path, "source: expected a text naming where the value comes from");
@@ -192,7 +267,7 @@ YAML::Node parameter_value(ConfigDocument &doc, const YAML::Node &node, const st
                             "NAME: {value: VALUE, source: TEXT})");
         }
     }
-    if (!value)
+    if (!has_value)
         fail(doc, path, "a {value, source} entry without a value");
     return value;
 }
