@@ -2,12 +2,14 @@
 
 #include <cstring>
 
+#include "adc.h"
 #include "system.h"
 
 namespace primesim {
 
 const ps_param_table *const param_tables[] = {
     &ps_system_param_table,
+    &ps_adc_param_table,
     nullptr,
 };
 
