@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "adc.h"
+#include "lif.h"
 #include "system.h"
 
 namespace primesim {
@@ -10,6 +11,7 @@ namespace primesim {
 const ps_param_table *const param_tables[] = {
     &ps_system_param_table,
     &ps_adc_param_table,
+    &ps_lif_param_table,
     nullptr,
 };
 
