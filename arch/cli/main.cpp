@@ -1,5 +1,6 @@
 // primesim: one binary, git-style subcommands.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -41,6 +42,8 @@ void print_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    // Results go to stdout; SystemC's banner would mix into them.
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     if (argc < 2) {
         print_usage(stderr);
         return 2;
