@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "adc.h"
+#include "early_stop.h"
 #include "lif.h"
 #include "system.h"
 
@@ -12,6 +13,7 @@ const ps_param_table *const param_tables[] = {
     &ps_system_param_table,
     &ps_adc_param_table,
     &ps_lif_param_table,
+    &ps_early_stop_param_table,
     nullptr,
 };
 
