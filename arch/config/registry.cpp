@@ -6,6 +6,8 @@
 #include "early_stop.h"
 #include "lif.h"
 #include "system.h"
+#include "data/frames.h"
+#include "data/saccade.h"
 
 namespace primesim {
 
@@ -14,6 +16,8 @@ const ps_param_table *const param_tables[] = {
     &ps_adc_param_table,
     &ps_lif_param_table,
     &ps_early_stop_param_table,
+    &ps_saccade_param_table,
+    &ps_frames_param_table,
     nullptr,
 };
 

@@ -1,0 +1,509 @@
+#include "data/nmnist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "container.h"
+#include "fileio.h"
+
+/* ---- one sample ---- */
+
+static void note_issue(ps_event_issues *is, bool *noted_file, ps_bad_event kind, const char *name,
+                       size_t index, const char *detail)
+{
+    if (!is)
+        return;
+    is->count[kind]++;
+    if (!*noted_file) {
+        is->files_with_issues++;
+        *noted_file = true;
+    }
+    if (!is->first[0])
+        snprintf(is->first, sizeof is->first, "%s: event %zu: %s", name, index, detail);
+}
+
+ps_status ps_nmnist_decode(const uint8_t *data, size_t size, const char *name, bool strict,
+                           ps_event_buf *out, ps_event_issues *issues, ps_error *err)
+{
+    const size_t n = size / PS_NMNIST_EVENT_BYTES, tail = size % PS_NMNIST_EVENT_BYTES;
+    bool noted = false;
+    char detail[160];
+    if (tail) {
+        snprintf(detail, sizeof detail,
+                 "file length %zu is not a multiple of 5 (%zu trailing byte%s)", size, tail,
+                 tail == 1 ? "" : "s");
+        if (strict)
+            return ps_error_set(err, PS_ERR_TRUNCATED, "%s: event %zu: %s", name, n, detail);
+    }
+    ps_status st = ps_event_buf_reserve(out, out->count + n);
+    if (st != PS_OK)
+        return ps_error_set(err, st, "%s: cannot hold %zu events", name, n);
+    uint32_t last_t = 0;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *b = data + i * PS_NMNIST_EVENT_BYTES;
+        ps_event e = {.t_us = ((uint32_t)(b[2] & 0x7f) << 16) | ((uint32_t)b[3] << 8) | b[4],
+                      .x = b[0],
+                      .y = b[1],
+                      .p = (uint8_t)(b[2] >> 7)};
+        if (e.x >= PS_EVENT_WIDTH || e.y >= PS_EVENT_HEIGHT) {
+            snprintf(detail, sizeof detail, "coordinate (x %u, y %u) outside 34x34", e.x, e.y);
+            if (strict)
+                return ps_error_set(err, PS_ERR_FORMAT, "%s: event %zu: %s", name, i, detail);
+            note_issue(issues, &noted, PS_BAD_COORDINATE, name, i, detail);
+            continue;
+        }
+        if (any && e.t_us < last_t) {
+            snprintf(detail, sizeof detail, "timestamp %u us goes backwards (previous %u us)",
+                     e.t_us, last_t);
+            if (strict)
+                return ps_error_set(err, PS_ERR_FORMAT, "%s: event %zu: %s", name, i, detail);
+            note_issue(issues, &noted, PS_BAD_TIME_BACKWARDS, name, i, detail);
+            continue;
+        }
+        out->ev[out->count++] = e;
+        last_t = e.t_us;
+        any = true;
+    }
+    if (tail)
+        note_issue(issues, &noted, PS_BAD_TRUNCATED, name, n, detail);
+    return PS_OK;
+}
+
+ps_status ps_nmnist_encode(const ps_event *ev, size_t n, ps_bytes *out, ps_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ps_event *e = &ev[i];
+        if (e->x >= PS_EVENT_WIDTH || e->y >= PS_EVENT_HEIGHT)
+            return ps_error_set(err, PS_ERR_RANGE, "event %zu: coordinate (x %u, y %u) outside 34x34",
+                                i, e->x, e->y);
+        if (e->t_us > PS_EVENT_MAX_T_US)
+            return ps_error_set(err, PS_ERR_RANGE,
+                                "event %zu: timestamp %u us does not fit 23 bits", i, e->t_us);
+        if (i > 0 && e->t_us < ev[i - 1].t_us)
+            return ps_error_set(err, PS_ERR_RANGE, "event %zu: timestamp %u us goes backwards",
+                                i, e->t_us);
+        uint8_t b[5] = {e->x, e->y, (uint8_t)((e->p ? 0x80u : 0u) | (e->t_us >> 16)),
+                        (uint8_t)(e->t_us >> 8), (uint8_t)e->t_us};
+        ps_bytes_put(out, b, sizeof b);
+    }
+    if (out->status != PS_OK)
+        return ps_error_set(err, out->status, "cannot hold %zu events", n);
+    return PS_OK;
+}
+
+ps_status ps_nmnist_read_file(const char *path, bool strict, ps_event_buf *out,
+                              ps_event_issues *issues, ps_error *err)
+{
+    uint8_t *data = NULL;
+    size_t size = 0;
+    ps_status st = ps_read_file(path, &data, &size, err);
+    if (st != PS_OK)
+        return st;
+    st = ps_nmnist_decode(data, size, path, strict, out, issues, err);
+    free(data);
+    return st;
+}
+
+ps_status ps_nmnist_write_bytes(const char *path, const uint8_t *data, size_t size, ps_error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return ps_error_set(err, PS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    size_t put = size ? fwrite(data, 1, size, f) : 0;
+    int failed = put != size;
+    failed |= fclose(f) != 0;
+    if (failed || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return ps_error_set(err, PS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    return PS_OK;
+}
+
+ps_status ps_nmnist_write_file(const char *path, const ps_event *ev, size_t n, ps_error *err)
+{
+    ps_bytes b;
+    ps_bytes_init(&b);
+    ps_status st = ps_nmnist_encode(ev, n, &b, err);
+    if (st == PS_OK)
+        st = ps_nmnist_write_bytes(path, b.data, b.size, err);
+    else
+        ps_error_prefix(err, "%s", path);
+    ps_bytes_free(&b);
+    return st;
+}
+
+/* ---- the directory layout ---- */
+
+const char *ps_split_dir_name(ps_split s)
+{
+    return s == PS_SPLIT_TRAIN ? "Train" : s == PS_SPLIT_TEST ? "Test" : "";
+}
+
+int ps_nmnist_entry_path(const char *root, const ps_nmnist_entry *e, char *buf, size_t size)
+{
+    if (e->split == PS_SPLIT_NONE)
+        return snprintf(buf, size, "%s/%u/%05u.bin", root, e->label, e->id);
+    return snprintf(buf, size, "%s/%s/%u/%05u.bin", root, ps_split_dir_name((ps_split)e->split),
+                    e->label, e->id);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* "<digits>.bin" -> id; false for anything else. */
+static bool parse_id(const char *name, uint32_t *id)
+{
+    uint64_t v = 0;
+    const char *p = name;
+    if (*p < '0' || *p > '9')
+        return false;
+    while (*p >= '0' && *p <= '9') {
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > UINT32_MAX)
+            return false;
+        p++;
+    }
+    if (strcmp(p, ".bin") != 0)
+        return false;
+    *id = (uint32_t)v;
+    return true;
+}
+
+typedef struct entry_list {
+    ps_nmnist_entry *e;
+    size_t count, capacity;
+} entry_list;
+
+static ps_status list_label_dir(const char *dir, uint8_t label, uint8_t split, entry_list *l,
+                                ps_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return ps_error_set(err, PS_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+    struct dirent *de;
+    ps_status st = PS_OK;
+    while ((de = readdir(d)) != NULL) {
+        uint32_t id;
+        if (!parse_id(de->d_name, &id))
+            continue;
+        if (l->count == l->capacity) {
+            size_t cap = l->capacity ? l->capacity * 2 : 1024;
+            ps_nmnist_entry *grown = l->e;
+            if ((st = ps_realloc(cap, sizeof *grown, &grown)) != PS_OK)
+                break;
+            l->e = grown;
+            l->capacity = cap;
+        }
+        l->e[l->count++] = (ps_nmnist_entry){.id = id, .label = label, .split = split};
+    }
+    closedir(d);
+    if (st != PS_OK)
+        return ps_error_set(err, st, "%s: too many files", dir);
+    return PS_OK;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const ps_nmnist_entry *x = a, *y = b;
+    if (x->split != y->split)
+        return x->split < y->split ? -1 : 1;
+    if (x->label != y->label)
+        return x->label < y->label ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+ps_status ps_nmnist_list(const char *root, ps_nmnist_entry **entries, size_t *count,
+                         ps_error *err)
+{
+    *entries = NULL;
+    *count = 0;
+    if (!is_dir(root))
+        return ps_error_set(err, PS_ERR_NOT_FOUND, "%s: no such directory", root);
+    char path[4096];
+    entry_list l = {0};
+    ps_status st = PS_OK;
+    bool layout = false;
+    for (int s = PS_SPLIT_TRAIN; s <= PS_SPLIT_NONE && st == PS_OK; s++) {
+        if (s == PS_SPLIT_NONE && layout)
+            break;
+        for (int label = 0; label < 10 && st == PS_OK; label++) {
+            if (s == PS_SPLIT_NONE)
+                snprintf(path, sizeof path, "%s/%d", root, label);
+            else
+                snprintf(path, sizeof path, "%s/%s/%d", root, ps_split_dir_name((ps_split)s), label);
+            if (!is_dir(path))
+                continue;
+            layout = true;
+            st = list_label_dir(path, (uint8_t)label, (uint8_t)s, &l, err);
+        }
+    }
+    if (st != PS_OK) {
+        free(l.e);
+        return st;
+    }
+    if (l.count == 0) {
+        free(l.e);
+        return ps_error_set(err, PS_ERR_NOT_FOUND,
+                            "%s: no N-MNIST samples (expected Train|Test/<label>/<id>.bin or "
+                            "<label>/<id>.bin)",
+                            root);
+    }
+    qsort(l.e, l.count, sizeof *l.e, entry_cmp);
+    *entries = l.e;
+    *count = l.count;
+    return PS_OK;
+}
+
+/* ---- the packed form ---- */
+
+/* Section "samples": one 12-byte record per sample. */
+#define SAMPLE_RECORD_BYTES 12
+
+struct ps_nmnist_packer {
+    ps_bytes samples;
+    ps_bytes events;
+    uint32_t count;
+};
+
+ps_status ps_nmnist_packer_create(ps_nmnist_packer **out)
+{
+    ps_nmnist_packer *pk = NULL;
+    ps_status st = ps_calloc(1, sizeof *pk, &pk);
+    if (st != PS_OK)
+        return st;
+    ps_bytes_init(&pk->samples);
+    ps_bytes_init(&pk->events);
+    *out = pk;
+    return PS_OK;
+}
+
+static ps_status packer_record(ps_nmnist_packer *pk, const ps_nmnist_entry *e, size_t n,
+                               ps_error *err)
+{
+    if (e->label > 9 || e->split > PS_SPLIT_NONE || n > UINT32_MAX || pk->count == UINT32_MAX)
+        return ps_error_set(err, PS_ERR_RANGE, "sample %u: label, split or event count out of range",
+                            e->id);
+    ps_bytes_put_u32(&pk->samples, e->id);
+    ps_bytes_put_u8(&pk->samples, e->label);
+    ps_bytes_put_u8(&pk->samples, e->split);
+    ps_bytes_put_u16(&pk->samples, 0);
+    ps_bytes_put_u32(&pk->samples, (uint32_t)n);
+    pk->count++;
+    if (pk->samples.status != PS_OK || pk->events.status != PS_OK)
+        return ps_error_set(err, PS_ERR_NOMEM, "packed dataset too large for memory");
+    return PS_OK;
+}
+
+ps_status ps_nmnist_packer_add(ps_nmnist_packer *pk, const ps_nmnist_entry *e, const ps_event *ev,
+                               size_t n, ps_error *err)
+{
+    size_t before = pk->events.size;
+    ps_status st = ps_nmnist_encode(ev, n, &pk->events, err);
+    if (st != PS_OK) {
+        pk->events.size = before;
+        ps_error_prefix(err, "sample %u", e->id);
+        return st;
+    }
+    return packer_record(pk, e, n, err);
+}
+
+ps_status ps_nmnist_packer_add_encoded(ps_nmnist_packer *pk, const ps_nmnist_entry *e,
+                                       const uint8_t *data, size_t size, ps_error *err)
+{
+    if (size % PS_NMNIST_EVENT_BYTES)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "sample %u: %zu bytes is not whole events",
+                            e->id, size);
+    ps_bytes_put(&pk->events, data, size);
+    return packer_record(pk, e, size / PS_NMNIST_EVENT_BYTES, err);
+}
+
+ps_status ps_nmnist_packer_write(ps_nmnist_packer *pk, const char *path, ps_error *err)
+{
+    ps_bytes info;
+    ps_bytes_init(&info);
+    ps_bytes_put_u32(&info, pk->count);
+    ps_bytes_put_u64(&info, pk->events.size / PS_NMNIST_EVENT_BYTES);
+    ps_bytes_put_u16(&info, PS_EVENT_WIDTH);
+    ps_bytes_put_u16(&info, PS_EVENT_HEIGHT);
+    ps_container_writer *w = NULL;
+    ps_status st = ps_container_writer_create(PS_NMNIST_PACKED_KIND, PS_NMNIST_PACKED_VERSION, &w);
+    if (st != PS_OK)
+        ps_error_set(err, st, "%s: cannot create the container writer", path);
+    if (st == PS_OK)
+        st = ps_container_add(w, "info", info.data, info.size, err);
+    if (st == PS_OK)
+        st = ps_container_add(w, "samples", pk->samples.data, pk->samples.size, err);
+    if (st == PS_OK)
+        st = ps_container_add(w, "events", pk->events.data, pk->events.size, err);
+    if (st == PS_OK)
+        st = ps_container_write(w, path, 0, err);
+    ps_container_writer_destroy(w);
+    ps_bytes_free(&info);
+    return st;
+}
+
+void ps_nmnist_packer_destroy(ps_nmnist_packer *pk)
+{
+    if (!pk)
+        return;
+    ps_bytes_free(&pk->samples);
+    ps_bytes_free(&pk->events);
+    free(pk);
+}
+
+struct ps_nmnist_packed {
+    ps_container *c;
+    char name[1024];
+    size_t count;
+    uint64_t total_events;
+    ps_nmnist_entry *entries;
+    uint64_t *offsets; /* count + 1 event offsets */
+    const uint8_t *events;
+};
+
+static ps_status packed_parse(ps_nmnist_packed *pk, ps_error *err)
+{
+    const void *info_p, *samples_p, *events_p;
+    size_t info_n, samples_n, events_n;
+    ps_status st;
+    if ((st = ps_container_section(pk->c, "info", &info_p, &info_n, err)) != PS_OK ||
+        (st = ps_container_section(pk->c, "samples", &samples_p, &samples_n, err)) != PS_OK ||
+        (st = ps_container_section(pk->c, "events", &events_p, &events_n, err)) != PS_OK)
+        return st;
+    ps_reader r = ps_reader_of(info_p, info_n);
+    uint32_t count = ps_reader_u32(&r);
+    uint64_t total = ps_reader_u64(&r);
+    uint16_t width = ps_reader_u16(&r), height = ps_reader_u16(&r);
+    if (r.overrun)
+        return ps_error_set(err, PS_ERR_FORMAT, "%s: section info is short", pk->name);
+    if (width != PS_EVENT_WIDTH || height != PS_EVENT_HEIGHT)
+        return ps_error_set(err, PS_ERR_FORMAT, "%s: sensor %ux%u, expected 34x34", pk->name,
+                            width, height);
+    if ((uint64_t)samples_n != (uint64_t)count * SAMPLE_RECORD_BYTES)
+        return ps_error_set(err, PS_ERR_FORMAT,
+                            "%s: section samples has %zu bytes, expected %u records of 12",
+                            pk->name, samples_n, count);
+    if ((uint64_t)events_n / PS_NMNIST_EVENT_BYTES != total || events_n % PS_NMNIST_EVENT_BYTES)
+        return ps_error_set(err, PS_ERR_FORMAT,
+                            "%s: section events has %zu bytes, expected %llu events of 5",
+                            pk->name, events_n, (unsigned long long)total);
+    if ((st = ps_calloc(count, sizeof *pk->entries, &pk->entries)) != PS_OK ||
+        (st = ps_calloc((size_t)count + 1, sizeof *pk->offsets, &pk->offsets)) != PS_OK)
+        return ps_error_set(err, st, "%s: cannot index %u samples", pk->name, count);
+    r = ps_reader_of(samples_p, samples_n);
+    uint64_t offset = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        ps_nmnist_entry *e = &pk->entries[i];
+        e->id = ps_reader_u32(&r);
+        e->label = ps_reader_u8(&r);
+        e->split = ps_reader_u8(&r);
+        (void)ps_reader_u16(&r);
+        uint32_t n = ps_reader_u32(&r);
+        if (e->label > 9 || e->split > PS_SPLIT_NONE)
+            return ps_error_set(err, PS_ERR_FORMAT, "%s: sample %u: label %u or split %u invalid",
+                                pk->name, i, e->label, e->split);
+        pk->offsets[i] = offset;
+        offset += n;
+        if (offset > total)
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "%s: sample %u: event counts exceed the %llu events stored",
+                                pk->name, i, (unsigned long long)total);
+    }
+    if (offset != total)
+        return ps_error_set(err, PS_ERR_FORMAT, "%s: samples hold %llu events, section has %llu",
+                            pk->name, (unsigned long long)offset, (unsigned long long)total);
+    pk->offsets[count] = offset;
+    pk->count = count;
+    pk->total_events = total;
+    pk->events = events_p;
+    return PS_OK;
+}
+
+static ps_status packed_finish(ps_nmnist_packed *pk, ps_nmnist_packed **out, ps_error *err)
+{
+    ps_status st = packed_parse(pk, err);
+    if (st != PS_OK) {
+        ps_nmnist_packed_close(pk);
+        return st;
+    }
+    *out = pk;
+    return PS_OK;
+}
+
+ps_status ps_nmnist_packed_open(const char *path, ps_nmnist_packed **out, ps_error *err)
+{
+    *out = NULL;
+    ps_nmnist_packed *pk = NULL;
+    ps_status st = ps_calloc(1, sizeof *pk, &pk);
+    if (st != PS_OK)
+        return ps_error_set(err, st, "out of memory");
+    snprintf(pk->name, sizeof pk->name, "%s", path);
+    st = ps_container_open(path, PS_NMNIST_PACKED_KIND, PS_NMNIST_PACKED_VERSION, &pk->c, err);
+    if (st != PS_OK) {
+        free(pk);
+        return st;
+    }
+    return packed_finish(pk, out, err);
+}
+
+ps_status ps_nmnist_packed_decode(const void *data, size_t size, const char *name,
+                                  ps_nmnist_packed **out, ps_error *err)
+{
+    *out = NULL;
+    ps_nmnist_packed *pk = NULL;
+    ps_status st = ps_calloc(1, sizeof *pk, &pk);
+    if (st != PS_OK)
+        return ps_error_set(err, st, "out of memory");
+    snprintf(pk->name, sizeof pk->name, "%s", name);
+    st = ps_container_decode(data, size, name, PS_NMNIST_PACKED_KIND, PS_NMNIST_PACKED_VERSION,
+                             &pk->c, err);
+    if (st != PS_OK) {
+        free(pk);
+        return st;
+    }
+    return packed_finish(pk, out, err);
+}
+
+size_t ps_nmnist_packed_count(const ps_nmnist_packed *pk) { return pk->count; }
+uint64_t ps_nmnist_packed_total_events(const ps_nmnist_packed *pk) { return pk->total_events; }
+
+ps_nmnist_entry ps_nmnist_packed_entry(const ps_nmnist_packed *pk, size_t i)
+{
+    return pk->entries[i];
+}
+
+ps_status ps_nmnist_packed_events(const ps_nmnist_packed *pk, size_t i, bool strict,
+                                  ps_event_buf *out, ps_event_issues *issues, ps_error *err)
+{
+    if (i >= pk->count)
+        return ps_error_set(err, PS_ERR_RANGE, "%s: sample %zu of %zu", pk->name, i, pk->count);
+    char name[1100];
+    snprintf(name, sizeof name, "%s[%zu]", pk->name, i);
+    const uint64_t first = pk->offsets[i], n = pk->offsets[i + 1] - first;
+    return ps_nmnist_decode(pk->events + first * PS_NMNIST_EVENT_BYTES,
+                            (size_t)n * PS_NMNIST_EVENT_BYTES, name, strict, out, issues, err);
+}
+
+void ps_nmnist_packed_close(ps_nmnist_packed *pk)
+{
+    if (!pk)
+        return;
+    ps_container_close(pk->c);
+    free(pk->entries);
+    free(pk->offsets);
+    free(pk);
+}
