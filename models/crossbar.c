@@ -1,0 +1,747 @@
+#include "crossbar.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/rng.h"
+
+static const char *const multilevel_choices[] = {"bit_serial", "dac", NULL};
+
+static const ps_param_desc crossbar_params[] = {
+    PS_PARAM_INT(ps_crossbar_params, rows, 512, 1, 1 << 20, "",
+                 "word lines (inputs) of one array",
+                 "PRIME (Wang et al. 2024) §5: 512x512 TaOx 1T1R macro"),
+    PS_PARAM_INT(ps_crossbar_params, cols, 256, 1, 1 << 20, "",
+                 "output columns, each a differential pair of two physical columns",
+                 "PRIME §5: 512 physical columns = 256 differential pairs"),
+    PS_PARAM_DOUBLE_POS(ps_crossbar_params, v_read_v, 0.2, 10.0, "V",
+                        "read voltage on an active word line (full scale)",
+                        "CiMLoop rram_isaac_isca_2016 cell model (0.2 V read), via energy_defaults.csv"),
+    PS_PARAM_DOUBLE_POS(ps_crossbar_params, t_read_ns, 10.0, 1e6, "ns",
+                        "duration of one read cycle (current integration window)",
+                        "NeuroSim (DNN_NeuroSim Param.cpp) readPulseWidth = 10 ns"),
+    PS_PARAM_INT(ps_crossbar_params, input_bits, 4, 1, 16, "bits",
+                 "resolution of multi-level inputs (event counts per bin)", NULL),
+    PS_PARAM_ENUM(ps_crossbar_params, multilevel, "bit_serial", multilevel_choices,
+                  "multi-level inputs: one binary cycle per bit, or one multi-level DAC cycle",
+                  NULL),
+    PS_PARAM_BOOL(ps_crossbar_params, zero_skip, true,
+                  "skip a read cycle with no active row (it costs nothing)", NULL),
+    PS_PARAM_DOUBLE(ps_crossbar_params, wire_r_ohm, 0.0, 0.0, 1e6, "ohm",
+                    "wire resistance per cell segment for IR drop; 0 = ideal wires", NULL),
+};
+
+const ps_param_table ps_crossbar_param_table =
+    PS_PARAM_TABLE("crossbar", "crossbar array of differential pairs: read, noise, energy",
+                   ps_crossbar_params, crossbar_params);
+
+/* Column read noise gets its own purpose beside the device's ones. */
+#define PURPOSE_COLUMN_NOISE (PS_DEVICE_PURPOSE_READ + 16)
+
+struct ps_crossbar {
+    ps_crossbar_params p;
+    ps_device *dev;
+    const ps_dac *dac;
+    ps_device_key key;
+    size_t rows, cols, tile;
+    double *g0_pos, *g0_neg; /* programmed, rows x cols */
+    uint8_t *fault;          /* ps_device_fault per cell: [2*(r*cols+c) + (0 pos | 1 neg)] */
+    double *gdiff;           /* effective G+ - G- */
+    double *gsq;             /* per-cell noise weight q (see crossbar.h) */
+    double *rowsum;          /* sum over the row of effective G+ + G- */
+    double age_s;
+    double sigma;            /* relative read noise */
+    bool noise_cell;
+    uint64_t noise_stream;
+    double *acc, *var, *cyc; /* scratch, cols each */
+    uint32_t *list;          /* scratch, rows */
+    double *frac;            /* scratch, rows */
+    ps_crossbar_stats stats;
+};
+
+/* ---- noise ------------------------------------------------------------- */
+
+/* Two standard normals from one Philox block by Box-Muller; z0 equals
+ * ps_rng_normal(seed, stream, index) exactly, z1 is its sine partner. */
+static void normal_pair(uint64_t seed, uint64_t stream, uint64_t index, double *z0, double *z1)
+{
+    const uint32_t counter[4] = {(uint32_t)index, (uint32_t)(index >> 32), (uint32_t)stream,
+                                 (uint32_t)(stream >> 32)};
+    const uint32_t k[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    uint32_t w[4];
+    ps_philox4x32_10(counter, k, w);
+    const double u1 = 1.0 - (double)((((uint64_t)w[1] << 32) | w[0]) >> 11) * 0x1.0p-53;
+    const double u2 = (double)((((uint64_t)w[3] << 32) | w[2]) >> 11) * 0x1.0p-53;
+    const double r = sqrt(-2.0 * log(u1));
+    const double a = 6.283185307179586476925 * u2;
+    *z0 = r * cos(a);
+    *z1 = r * sin(a);
+}
+
+/* ---- effective conductances ------------------------------------------- */
+
+static double effective(const ps_crossbar *xb, double g0, uint8_t fault, size_t r, size_t phys_col)
+{
+    double g = g0;
+    if (fault == PS_DEVICE_OK)
+        g = ps_device_drift(xb->dev, g0, xb->age_s);
+    if (xb->p.wire_r_ohm > 0.0) {
+        /* Series wire from the row driver (left) along the row to the
+         * physical column, then down the column to its sense amplifier
+         * (bottom); other cells' currents are ignored. */
+        const double r_ohm = xb->p.wire_r_ohm * (double)((phys_col + 1) + (xb->rows - r));
+        g = g / (1.0 + g * 1e-6 * r_ohm);
+    }
+    return g;
+}
+
+static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
+{
+    const size_t C = xb->cols;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        double sum = 0.0;
+        for (size_t c = 0; c < C; c++) {
+            const size_t i = r * C + c;
+            const double gp = effective(xb, xb->g0_pos[i], xb->fault[2 * i], r, 2 * c);
+            const double gn = effective(xb, xb->g0_neg[i], xb->fault[2 * i + 1], r, 2 * c + 1);
+            xb->gdiff[i] = gp - gn;
+            xb->gsq[i] = xb->noise_cell ? gp * gp + gn * gn : (gp - gn) * (gp - gn);
+            sum += gp + gn;
+        }
+        xb->rowsum[r] = sum;
+    }
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
+                             ps_device_key key, ps_error *err, ps_crossbar **out)
+{
+    if (!p || !dev || !out)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "crossbar: NULL argument");
+    *out = NULL;
+    ps_status st = ps_params_validate(&ps_crossbar_param_table, p, err);
+    if (st != PS_OK) {
+        ps_error_prefix(err, "crossbar");
+        return st;
+    }
+    if (p->multilevel == PS_XBAR_MULTILEVEL_DAC && dac &&
+        ps_dac_get_params(dac)->bits < p->input_bits)
+        return ps_error_set(err, PS_ERR_RANGE,
+                            "crossbar: multilevel = dac needs a DAC of at least input_bits = %lld "
+                            "bits, the DAC has %lld",
+                            (long long)p->input_bits, (long long)ps_dac_get_params(dac)->bits);
+    ps_crossbar *xb = NULL;
+    if ((st = ps_calloc(1, sizeof *xb, &xb)) != PS_OK)
+        return ps_error_set(err, st, "crossbar: out of memory");
+    xb->p = *p;
+    xb->dev = dev;
+    xb->dac = dac;
+    xb->key = key;
+    xb->rows = (size_t)p->rows;
+    xb->cols = (size_t)p->cols;
+    const ps_device_params *dp = ps_device_get_params(dev);
+    xb->sigma = dp->read_noise_rel;
+    xb->noise_cell = dp->read_noise_on == PS_DEVICE_NOISE_ON_CELL;
+    xb->noise_stream = ps_rng_substream(key.stream, PURPOSE_COLUMN_NOISE);
+    size_t n = 0, n2 = 0;
+    if (!ps_size_mul(xb->rows, xb->cols, &n) || !ps_size_mul(n, 2, &n2) ||
+        PS_CALLOC_ARRAY(xb->g0_pos, n) || PS_CALLOC_ARRAY(xb->g0_neg, n) ||
+        PS_CALLOC_ARRAY(xb->fault, n2) || PS_CALLOC_ARRAY(xb->gdiff, n) ||
+        PS_CALLOC_ARRAY(xb->gsq, n) || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
+        PS_CALLOC_ARRAY(xb->acc, xb->cols) || PS_CALLOC_ARRAY(xb->var, xb->cols) ||
+        PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, xb->rows) ||
+        PS_CALLOC_ARRAY(xb->frac, xb->rows)) {
+        ps_crossbar_destroy(xb);
+        return ps_error_set(err, PS_ERR_NOMEM, "crossbar: out of memory for %lld x %lld pairs",
+                            (long long)p->rows, (long long)p->cols);
+    }
+    for (size_t i = 0; i < n; i++)
+        xb->g0_pos[i] = xb->g0_neg[i] = dp->g_min_uS;
+    rebuild_rows(xb, 0, xb->rows);
+    *out = xb;
+    return PS_OK;
+}
+
+ps_status ps_crossbar_reset(ps_crossbar *xb)
+{
+    if (!xb)
+        return PS_ERR_INVALID_ARG;
+    memset(&xb->stats, 0, sizeof xb->stats);
+    return PS_OK;
+}
+
+void ps_crossbar_destroy(ps_crossbar *xb)
+{
+    if (!xb)
+        return;
+    free(xb->g0_pos);
+    free(xb->g0_neg);
+    free(xb->fault);
+    free(xb->gdiff);
+    free(xb->gsq);
+    free(xb->rowsum);
+    free(xb->acc);
+    free(xb->var);
+    free(xb->cyc);
+    free(xb->list);
+    free(xb->frac);
+    free(xb);
+}
+
+ps_status ps_crossbar_stats_get(const ps_crossbar *xb, ps_crossbar_stats *out)
+{
+    if (!xb || !out)
+        return PS_ERR_INVALID_ARG;
+    *out = xb->stats;
+    return PS_OK;
+}
+
+const ps_crossbar_params *ps_crossbar_get_params(const ps_crossbar *xb) { return &xb->p; }
+
+double ps_crossbar_weight_per_ua(const ps_crossbar *xb)
+{
+    return ps_device_get_params(xb->dev)->weight_per_uS / xb->p.v_read_v;
+}
+
+/* ---- programming ------------------------------------------------------- */
+
+ps_status ps_crossbar_set_region(ps_crossbar *xb, int64_t row0, int64_t col0, int64_t nrows,
+                                 int64_t ncols, const double *g_pos_uS, const double *g_neg_uS,
+                                 int64_t ld)
+{
+    if (!xb || !g_pos_uS || !g_neg_uS || row0 < 0 || col0 < 0 || nrows < 0 || ncols < 0 ||
+        ld < ncols || row0 + nrows > xb->p.rows || col0 + ncols > xb->p.cols)
+        return PS_ERR_INVALID_ARG;
+    for (int64_t r = 0; r < nrows; r++) {
+        for (int64_t c = 0; c < ncols; c++) {
+            const double gp = g_pos_uS[r * ld + c], gn = g_neg_uS[r * ld + c];
+            if (!isfinite(gp) || !isfinite(gn) || gp < 0.0 || gn < 0.0)
+                return PS_ERR_RANGE;
+        }
+    }
+    for (int64_t r = 0; r < nrows; r++) {
+        const size_t base = (size_t)(row0 + r) * xb->cols + (size_t)col0;
+        memcpy(xb->g0_pos + base, g_pos_uS + r * ld, (size_t)ncols * sizeof(double));
+        memcpy(xb->g0_neg + base, g_neg_uS + r * ld, (size_t)ncols * sizeof(double));
+        memset(xb->fault + 2 * base, 0, 2 * (size_t)ncols);
+    }
+    rebuild_rows(xb, (size_t)row0, (size_t)nrows);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_set_conductances(ps_crossbar *xb, const double *g_pos_uS,
+                                       const double *g_neg_uS)
+{
+    if (!xb)
+        return PS_ERR_INVALID_ARG;
+    return ps_crossbar_set_region(xb, 0, 0, xb->p.rows, xb->p.cols, g_pos_uS, g_neg_uS,
+                                  xb->p.cols);
+}
+
+ps_status ps_crossbar_form(ps_crossbar *xb)
+{
+    if (!xb)
+        return PS_ERR_INVALID_ARG;
+    const size_t n = xb->rows * xb->cols;
+    for (size_t i = 0; i < n; i++) {
+        ps_status st = ps_device_form_pair(xb->dev, xb->key, i, &xb->g0_pos[i], &xb->g0_neg[i]);
+        if (st != PS_OK)
+            return st;
+        xb->fault[2 * i] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i);
+        xb->fault[2 * i + 1] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i + 1);
+    }
+    rebuild_rows(xb, 0, xb->rows);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_program(ps_crossbar *xb, const double *g_pos_uS, const double *g_neg_uS)
+{
+    if (!xb || !g_pos_uS || !g_neg_uS)
+        return PS_ERR_INVALID_ARG;
+    const size_t n = xb->rows * xb->cols;
+    for (size_t i = 0; i < n; i++) {
+        ps_status st = ps_device_program(xb->dev, xb->key, 2 * i, g_pos_uS[i], &xb->g0_pos[i]);
+        if (st == PS_OK)
+            st = ps_device_program(xb->dev, xb->key, 2 * i + 1, g_neg_uS[i], &xb->g0_neg[i]);
+        if (st != PS_OK)
+            return st;
+        xb->fault[2 * i] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i);
+        xb->fault[2 * i + 1] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i + 1);
+    }
+    rebuild_rows(xb, 0, xb->rows);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_prune(ps_crossbar *xb, const uint8_t *keep)
+{
+    if (!xb || !keep)
+        return PS_ERR_INVALID_ARG;
+    const size_t n = xb->rows * xb->cols;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i])
+            continue;
+        ps_status st = ps_device_reset_pair(xb->dev, xb->key, i, &xb->g0_pos[i], &xb->g0_neg[i]);
+        if (st != PS_OK)
+            return st;
+        xb->fault[2 * i] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i);
+        xb->fault[2 * i + 1] = (uint8_t)ps_device_fault_of(xb->dev, xb->key, 2 * i + 1);
+    }
+    rebuild_rows(xb, 0, xb->rows);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_set_age(ps_crossbar *xb, double t_s)
+{
+    if (!xb || !(t_s >= 0.0) || !isfinite(t_s))
+        return PS_ERR_INVALID_ARG;
+    xb->age_s = t_s;
+    rebuild_rows(xb, 0, xb->rows);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_get_pair(const ps_crossbar *xb, int64_t r, int64_t c, double *g_pos_uS,
+                               double *g_neg_uS)
+{
+    if (!xb || r < 0 || c < 0 || r >= xb->p.rows || c >= xb->p.cols || !g_pos_uS || !g_neg_uS)
+        return PS_ERR_INVALID_ARG;
+    const size_t i = (size_t)r * xb->cols + (size_t)c;
+    *g_pos_uS = xb->g0_pos[i];
+    *g_neg_uS = xb->g0_neg[i];
+    return PS_OK;
+}
+
+ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64_t c,
+                                         double *g_pos_uS, double *g_neg_uS)
+{
+    if (!xb || r < 0 || c < 0 || r >= xb->p.rows || c >= xb->p.cols || !g_pos_uS || !g_neg_uS)
+        return PS_ERR_INVALID_ARG;
+    const size_t i = (size_t)r * xb->cols + (size_t)c;
+    *g_pos_uS = effective(xb, xb->g0_pos[i], xb->fault[2 * i], (size_t)r, 2 * (size_t)c);
+    *g_neg_uS = effective(xb, xb->g0_neg[i], xb->fault[2 * i + 1], (size_t)r, 2 * (size_t)c + 1);
+    return PS_OK;
+}
+
+/* ---- reads ------------------------------------------------------------- */
+
+/* One analogue cycle over the n listed rows; frac[k] is row list[k]'s
+ * voltage as a fraction of v_read (NULL: all full scale). Writes the column
+ * currents to out and adds the cycle's cost. */
+static void cycle(ps_crossbar *xb, const uint32_t *list, const double *frac, size_t n,
+                  uint64_t read_stream, uint32_t cycle_index, double *out, ps_crossbar_stats *cost)
+{
+    const size_t C = xb->cols;
+    const double V = xb->p.v_read_v;
+    const bool noise = xb->sigma > 0.0;
+    double *restrict acc = xb->acc;
+    double *restrict var = xb->var;
+    memset(acc, 0, C * sizeof *acc);
+    if (noise)
+        memset(var, 0, C * sizeof *var);
+    double g_energy = 0.0; /* sum over rows of frac^2 * rowsum, uS */
+    size_t k = 0;
+    if (!frac) {
+        /* Four rows per pass: a quarter of the accumulator traffic. */
+        for (; k + 4 <= n; k += 4) {
+            const double *restrict a = xb->gdiff + (size_t)list[k] * C;
+            const double *restrict b = xb->gdiff + (size_t)list[k + 1] * C;
+            const double *restrict c = xb->gdiff + (size_t)list[k + 2] * C;
+            const double *restrict d = xb->gdiff + (size_t)list[k + 3] * C;
+            for (size_t j = 0; j < C; j++)
+                acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
+            if (noise) {
+                a = xb->gsq + (size_t)list[k] * C;
+                b = xb->gsq + (size_t)list[k + 1] * C;
+                c = xb->gsq + (size_t)list[k + 2] * C;
+                d = xb->gsq + (size_t)list[k + 3] * C;
+                for (size_t j = 0; j < C; j++)
+                    var[j] += (a[j] + b[j]) + (c[j] + d[j]);
+            }
+            g_energy += (xb->rowsum[list[k]] + xb->rowsum[list[k + 1]]) +
+                        (xb->rowsum[list[k + 2]] + xb->rowsum[list[k + 3]]);
+        }
+    }
+    for (; k < n; k++) {
+        const size_t r = list[k];
+        const double *restrict gd = xb->gdiff + r * C;
+        const double *restrict gs = xb->gsq + r * C;
+        if (!frac) {
+            for (size_t j = 0; j < C; j++)
+                acc[j] += gd[j];
+            if (noise)
+                for (size_t j = 0; j < C; j++)
+                    var[j] += gs[j];
+            g_energy += xb->rowsum[r];
+        } else {
+            const double f = frac[k], f2 = f * f;
+            for (size_t j = 0; j < C; j++)
+                acc[j] += f * gd[j];
+            if (noise)
+                for (size_t j = 0; j < C; j++)
+                    var[j] += f2 * gs[j];
+            g_energy += f2 * xb->rowsum[r];
+        }
+    }
+    for (size_t j = 0; j < C; j++)
+        out[j] = V * acc[j];
+    if (noise && n > 0) {
+        const double s = V * xb->sigma;
+        const uint64_t half = (C + 1) / 2;
+        for (size_t j = 0; j < C; j += 2) {
+            double z0, z1;
+            normal_pair(xb->key.seed, read_stream, (uint64_t)cycle_index * half + j / 2, &z0, &z1);
+            out[j] += s * sqrt(var[j]) * z0;
+            if (j + 1 < C)
+                out[j + 1] += s * sqrt(var[j + 1]) * z1;
+        }
+    }
+    const double cell_pj = V * V * g_energy * xb->p.t_read_ns * 1e-3; /* fJ -> pJ */
+    const double drv_pj = xb->dac ? ps_dac_energy_pj(xb->dac, n) : 0.0;
+    cost->cycles++;
+    cost->active_rows += n;
+    cost->cell_reads += (uint64_t)n * 2 * C;
+    cost->cell_energy_pj += cell_pj;
+    cost->driver_energy_pj += drv_pj;
+    cost->energy_pj += cell_pj + drv_pj;
+    cost->read_time_ns += xb->p.t_read_ns;
+}
+
+static void add_stats(ps_crossbar_stats *a, const ps_crossbar_stats *b)
+{
+    a->reads += b->reads;
+    a->cycles += b->cycles;
+    a->skipped_cycles += b->skipped_cycles;
+    a->active_rows += b->active_rows;
+    a->cell_reads += b->cell_reads;
+    a->cell_energy_pj += b->cell_energy_pj;
+    a->driver_energy_pj += b->driver_energy_pj;
+    a->energy_pj += b->energy_pj;
+    a->read_time_ns += b->read_time_ns;
+}
+
+ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, size_t n_active,
+                                  uint64_t read_key, double *out_ua, ps_crossbar_stats *cost)
+{
+    if (!xb || !out_ua || (n_active && !active_rows) || n_active > xb->rows)
+        return PS_ERR_INVALID_ARG;
+    for (size_t k = 0; k < n_active; k++)
+        if (active_rows[k] >= xb->rows)
+            return PS_ERR_RANGE;
+    ps_crossbar_stats c;
+    memset(&c, 0, sizeof c);
+    c.reads = 1;
+    if (n_active == 0 && xb->p.zero_skip) {
+        memset(out_ua, 0, xb->cols * sizeof *out_ua);
+        c.skipped_cycles = 1;
+    } else {
+        cycle(xb, active_rows, NULL, n_active, ps_rng_substream(xb->noise_stream, read_key), 0,
+              out_ua, &c);
+    }
+    add_stats(&xb->stats, &c);
+    if (cost)
+        *cost = c;
+    return PS_OK;
+}
+
+static ps_status run_hook(ps_crossbar_cycle_fn hook, void *ctx, size_t tile, uint32_t cyc,
+                          double *col, size_t cols)
+{
+    return hook ? hook(ctx, tile, cyc, col, cols) : PS_OK;
+}
+
+ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint64_t read_key,
+                                  ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
+                                  ps_crossbar_stats *cost)
+{
+    if (!xb || !levels || !out_ua)
+        return PS_ERR_INVALID_ARG;
+    const uint32_t bits = (uint32_t)xb->p.input_bits;
+    const uint32_t max_level = (1u << bits) - 1u;
+    const size_t R = xb->rows, C = xb->cols;
+    for (size_t r = 0; r < R; r++)
+        if (levels[r] > max_level)
+            return PS_ERR_RANGE;
+    ps_crossbar_stats c;
+    memset(&c, 0, sizeof c);
+    c.reads = 1;
+    memset(out_ua, 0, C * sizeof *out_ua);
+    const uint64_t stream = ps_rng_substream(xb->noise_stream, read_key);
+    ps_status st = PS_OK;
+    if (xb->p.multilevel == PS_XBAR_BIT_SERIAL) {
+        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
+            size_t n = 0;
+            for (size_t r = 0; r < R; r++)
+                if ((levels[r] >> b) & 1u)
+                    xb->list[n++] = (uint32_t)r;
+            if (n == 0 && xb->p.zero_skip) {
+                c.skipped_cycles++;
+                continue;
+            }
+            cycle(xb, xb->list, NULL, n, stream, b, xb->cyc, &c);
+            st = run_hook(hook, hook_ctx, xb->tile, b, xb->cyc, C);
+            const double w = (double)(1u << b);
+            for (size_t j = 0; j < C; j++)
+                out_ua[j] += w * xb->cyc[j];
+        }
+    } else {
+        size_t n = 0;
+        for (size_t r = 0; r < R; r++) {
+            if (levels[r]) {
+                xb->frac[n] = (double)levels[r] / (double)max_level;
+                xb->list[n++] = (uint32_t)r;
+            }
+        }
+        if (n == 0 && xb->p.zero_skip) {
+            c.skipped_cycles++;
+        } else {
+            cycle(xb, xb->list, xb->frac, n, stream, 0, xb->cyc, &c);
+            st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, C);
+            for (size_t j = 0; j < C; j++)
+                out_ua[j] = (double)max_level * xb->cyc[j];
+        }
+    }
+    add_stats(&xb->stats, &c);
+    if (cost)
+        *cost = c;
+    return st;
+}
+
+/* ---- mapping ----------------------------------------------------------- */
+
+ps_status ps_crossbar_map_plan(int64_t in_dim, int64_t out_dim, int64_t rows, int64_t cols,
+                               ps_crossbar_map *map)
+{
+    if (!map || in_dim < 1 || out_dim < 1 || rows < 1 || cols < 1)
+        return PS_ERR_INVALID_ARG;
+    map->in_dim = in_dim;
+    map->out_dim = out_dim;
+    map->rows = rows;
+    map->cols = cols;
+    map->row_tiles = (in_dim + rows - 1) / rows;
+    map->col_tiles = (out_dim + cols - 1) / cols;
+    return PS_OK;
+}
+
+ps_status ps_crossbar_map_tile(const ps_crossbar_map *map, int64_t t, int64_t *row0,
+                               int64_t *nrows, int64_t *col0, int64_t *ncols)
+{
+    if (!map || t < 0 || t >= map->row_tiles * map->col_tiles)
+        return PS_ERR_INVALID_ARG;
+    const int64_t tr = t / map->col_tiles, tc = t % map->col_tiles;
+    const int64_t r0 = tr * map->rows, c0 = tc * map->cols;
+    if (row0) *row0 = r0;
+    if (col0) *col0 = c0;
+    if (nrows) *nrows = (map->in_dim - r0 < map->rows) ? map->in_dim - r0 : map->rows;
+    if (ncols) *ncols = (map->out_dim - c0 < map->cols) ? map->out_dim - c0 : map->cols;
+    return PS_OK;
+}
+
+struct ps_crossbar_grid {
+    ps_crossbar_map map;
+    ps_crossbar **arrays;
+    int64_t n_arrays;
+    uint32_t *lists;   /* per row tile, rows entries each */
+    size_t *counts;    /* per row tile */
+    uint16_t *levels;  /* per row tile, rows entries each */
+    double *part;      /* cols entries */
+    uint64_t partial_sum_adds;
+};
+
+ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
+                                  ps_device_key key, int64_t in_dim, int64_t out_dim,
+                                  ps_error *err, ps_crossbar_grid **out)
+{
+    if (!p || !out)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "crossbar grid: NULL argument");
+    *out = NULL;
+    ps_crossbar_map map;
+    if (ps_crossbar_map_plan(in_dim, out_dim, p->rows, p->cols, &map) != PS_OK)
+        return ps_error_set(err, PS_ERR_INVALID_ARG,
+                            "crossbar grid: a %lld x %lld matrix on %lld x %lld arrays is not valid",
+                            (long long)in_dim, (long long)out_dim, (long long)p->rows,
+                            (long long)p->cols);
+    ps_crossbar_grid *g = NULL;
+    ps_status st = ps_calloc(1, sizeof *g, &g);
+    if (st != PS_OK)
+        return ps_error_set(err, st, "crossbar grid: out of memory");
+    g->map = map;
+    g->n_arrays = map.row_tiles * map.col_tiles;
+    size_t list_len = 0;
+    if (!ps_size_mul((size_t)map.row_tiles, (size_t)p->rows, &list_len) ||
+        PS_CALLOC_ARRAY(g->arrays, (size_t)g->n_arrays) || PS_CALLOC_ARRAY(g->lists, list_len) ||
+        PS_CALLOC_ARRAY(g->counts, (size_t)map.row_tiles) ||
+        PS_CALLOC_ARRAY(g->levels, list_len) || PS_CALLOC_ARRAY(g->part, (size_t)p->cols)) {
+        ps_crossbar_grid_destroy(g);
+        return ps_error_set(err, PS_ERR_NOMEM, "crossbar grid: out of memory");
+    }
+    for (int64_t t = 0; t < g->n_arrays; t++) {
+        ps_device_key k = {key.seed, ps_rng_substream(key.stream, (uint64_t)t)};
+        if ((st = ps_crossbar_create(p, dev, dac, k, err, &g->arrays[t])) != PS_OK) {
+            ps_error_prefix(err, "crossbar grid array %lld", (long long)t);
+            ps_crossbar_grid_destroy(g);
+            return st;
+        }
+        g->arrays[t]->tile = (size_t)t;
+    }
+    *out = g;
+    return PS_OK;
+}
+
+ps_status ps_crossbar_grid_reset(ps_crossbar_grid *g)
+{
+    if (!g)
+        return PS_ERR_INVALID_ARG;
+    for (int64_t t = 0; t < g->n_arrays; t++)
+        ps_crossbar_reset(g->arrays[t]);
+    g->partial_sum_adds = 0;
+    return PS_OK;
+}
+
+void ps_crossbar_grid_destroy(ps_crossbar_grid *g)
+{
+    if (!g)
+        return;
+    if (g->arrays)
+        for (int64_t t = 0; t < g->n_arrays; t++)
+            ps_crossbar_destroy(g->arrays[t]);
+    free(g->arrays);
+    free(g->lists);
+    free(g->counts);
+    free(g->levels);
+    free(g->part);
+    free(g);
+}
+
+ps_status ps_crossbar_grid_stats_get(const ps_crossbar_grid *g, ps_crossbar_grid_stats *out)
+{
+    if (!g || !out)
+        return PS_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    for (int64_t t = 0; t < g->n_arrays; t++)
+        add_stats(&out->arrays, &g->arrays[t]->stats);
+    out->partial_sum_adds = g->partial_sum_adds;
+    out->n_arrays = g->n_arrays;
+    return PS_OK;
+}
+
+const ps_crossbar_map *ps_crossbar_grid_map(const ps_crossbar_grid *g) { return &g->map; }
+
+ps_crossbar *ps_crossbar_grid_array(ps_crossbar_grid *g, int64_t tile)
+{
+    return (g && tile >= 0 && tile < g->n_arrays) ? g->arrays[tile] : NULL;
+}
+
+ps_status ps_crossbar_grid_set_conductances(ps_crossbar_grid *g, const double *g_pos_uS,
+                                            const double *g_neg_uS)
+{
+    if (!g || !g_pos_uS || !g_neg_uS)
+        return PS_ERR_INVALID_ARG;
+    for (int64_t t = 0; t < g->n_arrays; t++) {
+        int64_t r0 = 0, nr = 0, c0 = 0, nc = 0;
+        ps_crossbar_map_tile(&g->map, t, &r0, &nr, &c0, &nc);
+        const size_t off = (size_t)r0 * (size_t)g->map.out_dim + (size_t)c0;
+        ps_status st = ps_crossbar_set_region(g->arrays[t], 0, 0, nr, nc, g_pos_uS + off,
+                                              g_neg_uS + off, g->map.out_dim);
+        if (st != PS_OK)
+            return st;
+    }
+    return PS_OK;
+}
+
+/* Adds array t's partial sums into out; counts an addition per column for
+ * every row tile after the first that contributes. */
+static void accumulate(ps_crossbar_grid *g, int64_t t, bool first, double *out)
+{
+    int64_t c0 = 0, nc = 0;
+    ps_crossbar_map_tile(&g->map, t, NULL, NULL, &c0, &nc);
+    for (int64_t j = 0; j < nc; j++)
+        out[c0 + j] = first ? g->part[j] : out[c0 + j] + g->part[j];
+    if (!first)
+        g->partial_sum_adds += (uint64_t)nc;
+}
+
+static void grid_cost(ps_crossbar_grid *g, uint64_t adds0, ps_crossbar_grid_stats *cost,
+                      const ps_crossbar_stats *sum)
+{
+    if (!cost)
+        return;
+    cost->arrays = *sum;
+    cost->partial_sum_adds = g->partial_sum_adds - adds0;
+    cost->n_arrays = g->n_arrays;
+}
+
+ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *active_rows,
+                                       size_t n_active, uint64_t read_key, double *out_ua,
+                                       ps_crossbar_grid_stats *cost)
+{
+    if (!g || !out_ua || (n_active && !active_rows))
+        return PS_ERR_INVALID_ARG;
+    const ps_crossbar_map *m = &g->map;
+    memset(g->counts, 0, (size_t)m->row_tiles * sizeof *g->counts);
+    for (size_t k = 0; k < n_active; k++) {
+        if (active_rows[k] >= (uint64_t)m->in_dim)
+            return PS_ERR_RANGE;
+        const size_t tr = active_rows[k] / (size_t)m->rows;
+        if (g->counts[tr] >= (size_t)m->rows)
+            return PS_ERR_INVALID_ARG; /* more rows than the tile has: duplicates */
+        g->lists[tr * (size_t)m->rows + g->counts[tr]++] =
+            (uint32_t)(active_rows[k] - tr * (size_t)m->rows);
+    }
+    memset(out_ua, 0, (size_t)m->out_dim * sizeof *out_ua);
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
+        bool first = true;
+        for (int64_t tr = 0; tr < m->row_tiles; tr++) {
+            const int64_t t = tr * m->col_tiles + tc;
+            ps_status st = ps_crossbar_read_binary(g->arrays[t], g->lists + tr * m->rows,
+                                                   g->counts[tr], read_key, g->part, &c);
+            if (st != PS_OK)
+                return st;
+            add_stats(&sum, &c);
+            if (c.cycles == 0)
+                continue; /* zero-skipped: contributes nothing, costs no addition */
+            accumulate(g, t, first, out_ua);
+            first = false;
+        }
+    }
+    grid_cost(g, adds0, cost, &sum);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,
+                                       uint64_t read_key, ps_crossbar_cycle_fn hook,
+                                       void *hook_ctx, double *out_ua,
+                                       ps_crossbar_grid_stats *cost)
+{
+    if (!g || !levels || !out_ua)
+        return PS_ERR_INVALID_ARG;
+    const ps_crossbar_map *m = &g->map;
+    /* Row tile tr's inputs at g->levels + tr * rows, zero-padded. */
+    memset(g->levels, 0, (size_t)(m->row_tiles * m->rows) * sizeof *g->levels);
+    memcpy(g->levels, levels, (size_t)m->in_dim * sizeof *g->levels);
+    memset(out_ua, 0, (size_t)m->out_dim * sizeof *out_ua);
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
+        bool first = true;
+        for (int64_t tr = 0; tr < m->row_tiles; tr++) {
+            const int64_t t = tr * m->col_tiles + tc;
+            ps_status st = ps_crossbar_read_levels(g->arrays[t], g->levels + tr * m->rows,
+                                                   read_key, hook, hook_ctx, g->part, &c);
+            if (st != PS_OK)
+                return st;
+            add_stats(&sum, &c);
+            if (c.cycles == 0)
+                continue;
+            accumulate(g, t, first, out_ua);
+            first = false;
+        }
+    }
+    grid_cost(g, adds0, cost, &sum);
+    return PS_OK;
+}
