@@ -8,6 +8,10 @@
 #include "system.h"
 #include "data/frames.h"
 #include "data/saccade.h"
+#include "device.h"
+#include "crossbar.h"
+#include "dac.h"
+#include "energy.h"
 
 namespace primesim {
 
@@ -16,6 +20,11 @@ const ps_param_table *const param_tables[] = {
     &ps_adc_param_table,
     &ps_lif_param_table,
     &ps_early_stop_param_table,
+    &ps_device_param_table,
+    &ps_crossbar_param_table,
+    &ps_dac_param_table,
+    &ps_energy_hybrid_param_table,
+    &ps_energy_digital_param_table,
     &ps_saccade_param_table,
     &ps_frames_param_table,
     nullptr,
