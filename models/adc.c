@@ -102,7 +102,7 @@ ps_status ps_adc_conversion_energy_pj(const ps_adc_params *p, double *out_pj, ps
                         p->energy_model);
 }
 
-ps_status ps_adc_create(const ps_adc_params *p, ps_adc **out, ps_error *err)
+ps_status ps_adc_create(const ps_adc_params *p, ps_error *err, ps_adc **out)
 {
     if (!p || !out)
         return ps_error_set(err, PS_ERR_INVALID_ARG, "adc: NULL argument");

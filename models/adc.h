@@ -71,7 +71,7 @@ ps_status ps_adc_conversion_energy_pj(const ps_adc_params *p, double *out_pj, ps
 
 /* Validates p (ranges, range_max > range_min, energy for the bits) and
  * copies it. */
-ps_status ps_adc_create(const ps_adc_params *p, ps_adc **out, ps_error *err);
+ps_status ps_adc_create(const ps_adc_params *p, ps_error *err, ps_adc **out);
 void ps_adc_destroy(ps_adc *adc); /* accepts NULL */
 void ps_adc_reset(ps_adc *adc);   /* clears the counters */
 ps_status ps_adc_stats_get(const ps_adc *adc, ps_adc_stats *out);

@@ -162,8 +162,8 @@ static bool consistent(double m0, double m1, double m2, double theta)
     return m0 < m1 && m1 < m2 && m0 < theta;
 }
 
-ps_status ps_early_stop_create(const ps_early_stop_params *p, ps_early_stop **out,
-                               ps_error *err)
+ps_status ps_early_stop_create(const ps_early_stop_params *p, ps_error *err,
+                               ps_early_stop **out)
 {
     if (!p || !out)
         return ps_error_set(err, PS_ERR_INVALID_ARG, "early_stop: NULL argument");

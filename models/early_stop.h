@@ -86,8 +86,8 @@ typedef struct ps_early_stop_decision {
 
 typedef struct ps_early_stop ps_early_stop;
 
-ps_status ps_early_stop_create(const ps_early_stop_params *p, ps_early_stop **out,
-                               ps_error *err);
+ps_status ps_early_stop_create(const ps_early_stop_params *p, ps_error *err,
+                               ps_early_stop **out);
 void ps_early_stop_destroy(ps_early_stop *es); /* accepts NULL */
 /* Clears the counters and forgets the current sample. */
 void ps_early_stop_reset(ps_early_stop *es);

@@ -105,7 +105,7 @@ static inline int64_t mul_q(const ps_lif *u, int64_t c, int64_t v)
     return shr_floor(c * v + u->half, u->frac);
 }
 
-ps_status ps_lif_create(const ps_lif_params *p, ps_lif **out, ps_error *err)
+ps_status ps_lif_create(const ps_lif_params *p, ps_error *err, ps_lif **out)
 {
     if (!p || !out)
         return ps_error_set(err, PS_ERR_INVALID_ARG, "lif: NULL argument");

@@ -86,7 +86,7 @@ typedef struct ps_lif_stats {
 typedef struct ps_lif ps_lif;
 
 /* Validates p (also frac_bits < total_bits) and copies it. */
-ps_status ps_lif_create(const ps_lif_params *p, ps_lif **out, ps_error *err);
+ps_status ps_lif_create(const ps_lif_params *p, ps_error *err, ps_lif **out);
 void ps_lif_destroy(ps_lif *lif); /* accepts NULL */
 void ps_lif_reset(ps_lif *lif);   /* clears the counters */
 ps_status ps_lif_stats_get(const ps_lif *lif, ps_lif_stats *out);

@@ -32,7 +32,7 @@ struct Adc {
     explicit Adc(const ps_adc_params &p)
     {
         ps_error err{};
-        EXPECT_EQ(ps_adc_create(&p, &h, &err), PS_OK) << err.message;
+        EXPECT_EQ(ps_adc_create(&p, &err, &h), PS_OK) << err.message;
     }
     ~Adc() { ps_adc_destroy(h); }
 };
@@ -253,7 +253,7 @@ TEST(Adc, TableEnergy)
     p.bits = 7;
     ps_adc *h = nullptr;
     ps_error err{};
-    EXPECT_EQ(ps_adc_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_adc_create(&p, &err, &h), PS_ERR_RANGE);
     EXPECT_EQ(h, nullptr);
     EXPECT_NE(std::string(err.message).find("energy_b7_pj"), std::string::npos) << err.message;
 }
@@ -264,10 +264,10 @@ TEST(Adc, RejectsBadParamsAndInputs)
     ps_error err{};
     ps_adc_params p = defaults();
     p.bits = 17;
-    EXPECT_EQ(ps_adc_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_adc_create(&p, &err, &h), PS_ERR_RANGE);
     p = defaults();
     p.range_max_ua = p.range_min_ua;
-    EXPECT_EQ(ps_adc_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_adc_create(&p, &err, &h), PS_ERR_RANGE);
     EXPECT_EQ(h, nullptr);
 
     Adc adc(unipolar4());

@@ -22,7 +22,7 @@ struct Es {
     explicit Es(const ps_early_stop_params &p)
     {
         ps_error err{};
-        EXPECT_EQ(ps_early_stop_create(&p, &h, &err), PS_OK) << err.message;
+        EXPECT_EQ(ps_early_stop_create(&p, &err, &h), PS_OK) << err.message;
     }
     ~Es() { ps_early_stop_destroy(h); }
 };
@@ -332,6 +332,6 @@ TEST(EarlyStop, MisuseIsAnError)
     p.alpha = 0.0;
     ps_early_stop *h = nullptr;
     ps_error err{};
-    EXPECT_EQ(ps_early_stop_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_early_stop_create(&p, &err, &h), PS_ERR_RANGE);
     EXPECT_EQ(h, nullptr);
 }

@@ -31,7 +31,7 @@ struct Lif {
     explicit Lif(const ps_lif_params &p)
     {
         ps_error err{};
-        EXPECT_EQ(ps_lif_create(&p, &h, &err), PS_OK) << err.message;
+        EXPECT_EQ(ps_lif_create(&p, &err, &h), PS_OK) << err.message;
     }
     ~Lif() { ps_lif_destroy(h); }
 };
@@ -277,8 +277,8 @@ TEST(Lif, RejectsBadFormat)
     ps_lif *h = nullptr;
     ps_error err{};
     ps_lif_params p = fixed(8, 8);
-    EXPECT_EQ(ps_lif_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_lif_create(&p, &err, &h), PS_ERR_RANGE);
     EXPECT_EQ(h, nullptr);
     p = fixed(25, 8);
-    EXPECT_EQ(ps_lif_create(&p, &h, &err), PS_ERR_RANGE);
+    EXPECT_EQ(ps_lif_create(&p, &err, &h), PS_ERR_RANGE);
 }
