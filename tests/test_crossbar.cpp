@@ -1,0 +1,549 @@
+// Crossbar array: vector-matrix products against direct sums, read-noise
+// variance per column against the per-cell sum, energy against V^2 * sum G * t
+// worked by hand, zero-skipping, multi-level inputs, IR drop, drift, faults,
+// pruning and the mapping of a large matrix onto several arrays.
+//
+// Statistical tolerance: over n reads a column's sample variance is within
+// K * var * sqrt(2 / (n - 1)) of its true variance (Gaussian noise) and its
+// mean within K * sd / sqrt(n); K = 5.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common/rng.h"
+#include "crossbar.h"
+#include "dac.h"
+#include "device.h"
+
+namespace {
+
+constexpr double K = 5.0;
+
+struct Rig {
+    ps_device_params dp;
+    ps_dac_params ap;
+    ps_crossbar_params xp;
+    ps_device *dev = nullptr;
+    ps_dac *dac = nullptr;
+    ps_crossbar *xb = nullptr;
+    ps_device_key key{9, ps_rng_stream_of("tiles[0].array")};
+
+    Rig(int64_t rows, int64_t cols, double sigma = 0.0)
+    {
+        ps_params_set_defaults(&ps_device_param_table, &dp);
+        ps_params_set_defaults(&ps_dac_param_table, &ap);
+        ps_params_set_defaults(&ps_crossbar_param_table, &xp);
+        dp.read_noise_rel = sigma;
+        xp.rows = rows;
+        xp.cols = cols;
+    }
+    void build(bool with_dac = true)
+    {
+        ps_error err{};
+        ASSERT_EQ(ps_device_create(&dp, nullptr, &err, &dev), PS_OK) << err.message;
+        ASSERT_EQ(ps_dac_create(&ap, &err, &dac), PS_OK) << err.message;
+        ASSERT_EQ(ps_crossbar_create(&xp, dev, with_dac ? dac : nullptr, key, &err, &xb), PS_OK)
+            << err.message;
+    }
+    ~Rig()
+    {
+        ps_crossbar_destroy(xb);
+        ps_dac_destroy(dac);
+        ps_device_destroy(dev);
+    }
+};
+
+// Deterministic pseudo-random conductances in [lo, hi) for test matrices.
+std::vector<double> matrix(size_t n, uint64_t stream, double lo, double hi)
+{
+    std::vector<double> m(n);
+    for (size_t i = 0; i < n; i++)
+        m[i] = lo + (hi - lo) * ps_rng_uniform(123, stream, i);
+    return m;
+}
+
+} // namespace
+
+TEST(Crossbar, ParamTablesAreWellFormed)
+{
+    ps_error err{};
+    EXPECT_EQ(ps_param_table_check(&ps_crossbar_param_table, &err), PS_OK) << err.message;
+}
+
+TEST(Crossbar, HandWorkedReadCurrentAndEnergy)
+{
+    // 4 x 3 pairs, every G+ = 10 uS and G- = 5 uS; rows 1 and 3 active.
+    Rig r(4, 3);
+    r.build();
+    std::vector<double> gp(12, 10.0), gn(12, 5.0);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    const uint32_t active[] = {1, 3};
+    double out[3];
+    ps_crossbar_stats c;
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, active, 2, 0, out, &c), PS_OK);
+    // Column current 0.2 V * 2 rows * (10 - 5) uS = 2 uA.
+    for (double v : out)
+        EXPECT_NEAR(v, 2.0, 1e-12);
+    // Cell energy: V^2 * sum G * t = 0.04 V^2 * (2 rows * 3 pairs * 15 uS) * 10 ns
+    // = 0.04 * 90 * 10 fJ = 36 fJ = 0.036 pJ. Driver: 2 activations * 0.39 pJ.
+    EXPECT_NEAR(c.cell_energy_pj, 0.036, 1e-15);
+    EXPECT_NEAR(c.driver_energy_pj, 0.78, 1e-15);
+    EXPECT_NEAR(c.energy_pj, 0.816, 1e-15);
+    EXPECT_EQ(c.cycles, 1u);
+    EXPECT_EQ(c.active_rows, 2u);
+    EXPECT_EQ(c.cell_reads, 2u * 2u * 3u);
+    EXPECT_DOUBLE_EQ(c.read_time_ns, 10.0);
+    // Weight units: 2 uA * 0.01 / 0.2 V = 0.1 = 0.01 * 2 rows * 5 uS.
+    EXPECT_NEAR(out[0] * ps_crossbar_weight_per_ua(r.xb), 0.1, 1e-15);
+}
+
+TEST(Crossbar, EnergyIsDataDependent)
+{
+    // Energy of a read = V^2 * sum over active rows of all their G * t.
+    Rig r(16, 8);
+    r.build(false);
+    const auto gp = matrix(128, 1, 0, 50), gn = matrix(128, 2, 0, 50);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    const uint32_t active[] = {0, 5, 6, 15};
+    double sum_g = 0;
+    for (uint32_t row : active)
+        for (int j = 0; j < 8; j++)
+            sum_g += gp[row * 8 + j] + gn[row * 8 + j];
+    double out[8];
+    ps_crossbar_stats c;
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, active, 4, 0, out, &c), PS_OK);
+    EXPECT_NEAR(c.cell_energy_pj, 0.2 * 0.2 * sum_g * 10.0 * 1e-3, 1e-12);
+    EXPECT_EQ(c.driver_energy_pj, 0.0); // no DAC attached
+}
+
+TEST(Crossbar, BinaryReadEqualsDirectProduct)
+{
+    Rig r(64, 20);
+    r.build();
+    const auto gp = matrix(64 * 20, 3, 0, 40), gn = matrix(64 * 20, 4, 0, 40);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> active;
+    for (uint32_t i = 0; i < 64; i += 3)
+        active.push_back(63 - i); // unsorted on purpose
+    std::vector<double> out(20);
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, active.data(), active.size(), 0, out.data(), nullptr),
+              PS_OK);
+    for (int j = 0; j < 20; j++) {
+        double want = 0;
+        for (uint32_t row : active)
+            want += 0.2 * (gp[row * 20 + j] - gn[row * 20 + j]);
+        EXPECT_NEAR(out[j], want, 1e-12 * 64 * 40);
+    }
+}
+
+TEST(Crossbar, ZeroSkipping)
+{
+    Rig r(8, 4);
+    r.build();
+    const auto gp = matrix(32, 5, 1, 40), gn = matrix(32, 6, 1, 40);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    double out[4] = {1, 1, 1, 1};
+    ps_crossbar_stats c;
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, nullptr, 0, 0, out, &c), PS_OK);
+    EXPECT_EQ(c.cycles, 0u);
+    EXPECT_EQ(c.skipped_cycles, 1u);
+    EXPECT_EQ(c.energy_pj, 0.0);
+    EXPECT_EQ(c.read_time_ns, 0.0);
+    for (double v : out) EXPECT_EQ(v, 0.0);
+
+    Rig s(8, 4);
+    s.xp.zero_skip = false;
+    s.build();
+    ASSERT_EQ(ps_crossbar_read_binary(s.xb, nullptr, 0, 0, out, &c), PS_OK);
+    EXPECT_EQ(c.cycles, 1u); // performed: costs its time, no current flows
+    EXPECT_EQ(c.skipped_cycles, 0u);
+    EXPECT_EQ(c.read_time_ns, 10.0);
+    EXPECT_EQ(c.energy_pj, 0.0);
+}
+
+namespace {
+
+// Sample variance of each column over n reads with distinct read keys.
+void column_noise(ps_crossbar *xb, const std::vector<uint32_t> &active, size_t cols, size_t n,
+                  std::vector<double> &mean, std::vector<double> &var)
+{
+    std::vector<double> out(cols), s(cols, 0), s2(cols, 0);
+    for (size_t k = 0; k < n; k++) {
+        ASSERT_EQ(ps_crossbar_read_binary(xb, active.data(), active.size(), k, out.data(), nullptr),
+                  PS_OK);
+        for (size_t j = 0; j < cols; j++) {
+            s[j] += out[j];
+            s2[j] += out[j] * out[j];
+        }
+    }
+    mean.resize(cols);
+    var.resize(cols);
+    for (size_t j = 0; j < cols; j++) {
+        mean[j] = s[j] / n;
+        var[j] = (s2[j] - n * mean[j] * mean[j]) / (n - 1);
+    }
+}
+
+} // namespace
+
+TEST(Crossbar, ReadNoiseVarianceEqualsPerCellSum)
+{
+    for (int mode : {PS_DEVICE_NOISE_ON_WEIGHT, PS_DEVICE_NOISE_ON_CELL}) {
+        const double sigma = 0.05;
+        Rig r(32, 6, sigma);
+        r.dp.read_noise_on = mode;
+        r.build();
+        const auto gp = matrix(32 * 6, 7, 0, 60), gn = matrix(32 * 6, 8, 0, 60);
+        ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+        const std::vector<uint32_t> active = {0, 2, 3, 9, 17, 30, 31};
+        const size_t n = 20000;
+        std::vector<double> mean, var;
+        column_noise(r.xb, active, 6, n, mean, var);
+        for (size_t j = 0; j < 6; j++) {
+            // Independent per-cell multiplicative noise: each cell's current
+            // V G (1 + s N) has variance V^2 s^2 G^2; on the weight, V (G+ - G-)
+            // (1 + s N) has V^2 s^2 (G+ - G-)^2. A column sums its active rows.
+            double want_var = 0, want_mean = 0;
+            for (uint32_t row : active) {
+                const double a = gp[row * 6 + j], b = gn[row * 6 + j];
+                const double q = mode == PS_DEVICE_NOISE_ON_CELL ? a * a + b * b : (a - b) * (a - b);
+                want_var += 0.2 * 0.2 * sigma * sigma * q;
+                want_mean += 0.2 * (a - b);
+            }
+            EXPECT_NEAR(var[j], want_var, K * want_var * std::sqrt(2.0 / (n - 1)))
+                << "mode " << mode << " column " << j;
+            EXPECT_NEAR(mean[j], want_mean, K * std::sqrt(want_var / n));
+        }
+    }
+}
+
+TEST(Crossbar, ReadNoiseIsKeyedByRead)
+{
+    Rig r(16, 5, 0.02);
+    r.build();
+    ASSERT_EQ(ps_crossbar_form(r.xb), PS_OK);
+    const uint32_t active[] = {1, 4, 7};
+    double a[5], b[5], c[5];
+    ps_crossbar_read_binary(r.xb, active, 3, 77, a, nullptr);
+    ps_crossbar_read_binary(r.xb, active, 3, 78, b, nullptr);
+    ps_crossbar_read_binary(r.xb, active, 3, 77, c, nullptr);
+    EXPECT_EQ(std::memcmp(a, c, sizeof a), 0);
+    EXPECT_NE(std::memcmp(a, b, sizeof a), 0);
+}
+
+TEST(Crossbar, BitSerialLevels)
+{
+    Rig r(10, 4);
+    r.xp.input_bits = 3;
+    r.build();
+    const auto gp = matrix(40, 9, 0, 30), gn = matrix(40, 10, 0, 30);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    // Levels 0..7; bit 2 (value 4) is set in no row, so that plane is skipped.
+    const uint16_t x[10] = {0, 1, 2, 3, 0, 1, 3, 2, 0, 1};
+    double out[4];
+    ps_crossbar_stats c;
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, x, 0, nullptr, nullptr, out, &c), PS_OK);
+    double energy_fj = 0, popcount = 0;
+    for (int i = 0; i < 10; i++) {
+        double rowsum = 0;
+        for (int j = 0; j < 4; j++) rowsum += gp[i * 4 + j] + gn[i * 4 + j];
+        // One cycle per set bit of x_i, each at full V: V^2 * rowsum * t per cycle.
+        const int bits = __builtin_popcount(x[i]);
+        energy_fj += bits * 0.04 * rowsum * 10.0;
+        popcount += bits;
+    }
+    for (int j = 0; j < 4; j++) {
+        double want = 0;
+        for (int i = 0; i < 10; i++) want += 0.2 * x[i] * (gp[i * 4 + j] - gn[i * 4 + j]);
+        EXPECT_NEAR(out[j], want, 1e-12 * 300);
+    }
+    EXPECT_EQ(c.cycles, 2u);
+    EXPECT_EQ(c.skipped_cycles, 1u);
+    EXPECT_EQ(c.active_rows, uint64_t(popcount));
+    EXPECT_NEAR(c.cell_energy_pj, energy_fj * 1e-3, 1e-12);
+    EXPECT_NEAR(c.driver_energy_pj, popcount * 0.39, 1e-12);
+    const uint16_t too_big[10] = {8};
+    EXPECT_EQ(ps_crossbar_read_levels(r.xb, too_big, 0, nullptr, nullptr, out, &c), PS_ERR_RANGE);
+}
+
+namespace {
+
+struct HookLog {
+    int calls = 0;
+    uint32_t last_cycle = 99;
+};
+
+ps_status zero_hook(void *ctx, size_t, uint32_t cycle, double *col, size_t cols)
+{
+    auto *log = static_cast<HookLog *>(ctx);
+    log->calls++;
+    log->last_cycle = cycle;
+    if (cycle == 0)
+        for (size_t j = 0; j < cols; j++) col[j] = 0.0; // e.g. an ADC that clips bit 0 to 0
+    return PS_OK;
+}
+
+} // namespace
+
+TEST(Crossbar, MultiLevelDac)
+{
+    Rig r(6, 3);
+    r.xp.input_bits = 2;
+    r.xp.multilevel = PS_XBAR_MULTILEVEL_DAC;
+    r.ap.bits = 2;
+    r.build();
+    const auto gp = matrix(18, 11, 0, 30), gn = matrix(18, 12, 0, 30);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    const uint16_t x[6] = {3, 0, 1, 2, 0, 3};
+    double out[3];
+    ps_crossbar_stats c;
+    HookLog log;
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, x, 0, nullptr, nullptr, out, &c), PS_OK);
+    double energy_fj = 0;
+    for (int i = 0; i < 6; i++) {
+        double rowsum = 0;
+        for (int j = 0; j < 3; j++) rowsum += gp[i * 3 + j] + gn[i * 3 + j];
+        const double v = 0.2 * x[i] / 3.0; // row voltage of a 2-bit DAC
+        energy_fj += v * v * rowsum * 10.0;
+    }
+    for (int j = 0; j < 3; j++) {
+        double want = 0;
+        for (int i = 0; i < 6; i++) want += 0.2 * x[i] * (gp[i * 3 + j] - gn[i * 3 + j]);
+        EXPECT_NEAR(out[j], want, 1e-12 * 100);
+    }
+    EXPECT_EQ(c.cycles, 1u);
+    EXPECT_EQ(c.active_rows, 4u);
+    EXPECT_NEAR(c.cell_energy_pj, energy_fj * 1e-3, 1e-12);
+    EXPECT_NEAR(c.driver_energy_pj, 4 * 0.39, 1e-12);
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, x, 0, zero_hook, &log, out, &c), PS_OK);
+    EXPECT_EQ(log.calls, 1);
+    for (double v : out) EXPECT_EQ(v, 0.0);
+
+    // A DAC with fewer bits than the inputs cannot drive them.
+    Rig bad(6, 3);
+    bad.xp.input_bits = 4;
+    bad.xp.multilevel = PS_XBAR_MULTILEVEL_DAC;
+    bad.ap.bits = 2;
+    ps_error err{};
+    ASSERT_EQ(ps_device_create(&bad.dp, nullptr, &err, &bad.dev), PS_OK);
+    ASSERT_EQ(ps_dac_create(&bad.ap, &err, &bad.dac), PS_OK);
+    EXPECT_EQ(ps_crossbar_create(&bad.xp, bad.dev, bad.dac, bad.key, &err, &bad.xb), PS_ERR_RANGE);
+}
+
+TEST(Crossbar, HookSeesEachBitPlane)
+{
+    Rig r(4, 2);
+    r.xp.input_bits = 2;
+    r.build();
+    std::vector<double> gp(8, 10.0), gn(8, 0.0);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    const uint16_t x[4] = {3, 2, 0, 0};
+    double out[2];
+    HookLog log;
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, x, 0, zero_hook, &log, out, nullptr), PS_OK);
+    EXPECT_EQ(log.calls, 2);
+    EXPECT_EQ(log.last_cycle, 1u);
+    // Bit 0 zeroed by the hook; bit 1 has rows 0 and 1: 2 * 0.2 V * 2 rows * 10 uS = 8 uA.
+    EXPECT_NEAR(out[0], 8.0, 1e-12);
+}
+
+TEST(Crossbar, IrDropAttenuation)
+{
+    Rig r(4, 3);
+    r.xp.wire_r_ohm = 100.0;
+    r.build();
+    std::vector<double> gp(12, 0.0), gn(12, 0.0);
+    gp[1 * 3 + 2] = 50.0; // row 1, pair 2: G+ on physical column 4
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    // Path: 5 row segments (columns 0..4) + 3 column segments (rows 1..3) = 8
+    // * 100 ohm = 800 ohm; G R = 50e-6 * 800 = 0.04; G_eff = 50 / 1.04 uS.
+    double ep, en;
+    ASSERT_EQ(ps_crossbar_get_effective_pair(r.xb, 1, 2, &ep, &en), PS_OK);
+    EXPECT_NEAR(ep, 50.0 / 1.04, 1e-12);
+    const uint32_t active[] = {1};
+    double out[3];
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, active, 1, 0, out, nullptr), PS_OK);
+    EXPECT_NEAR(out[2], 0.2 * 50.0 / 1.04, 1e-12);
+    EXPECT_EQ(out[0], 0.0);
+}
+
+TEST(Crossbar, DriftFollowsDeviceLaw)
+{
+    Rig r(2, 2);
+    r.dp.drift_nu = 0.05;
+    r.dp.drift_t0_s = 1.0;
+    r.build();
+    std::vector<double> gp = {40, 30, 20, 10}, gn = {1, 2, 3, 4};
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    ASSERT_EQ(ps_crossbar_set_age(r.xb, 1e4), PS_OK);
+    const double f = std::pow(1e4, -0.05);
+    double ep, en;
+    ASSERT_EQ(ps_crossbar_get_effective_pair(r.xb, 1, 0, &ep, &en), PS_OK);
+    EXPECT_NEAR(ep, 20 * f, 1e-12);
+    EXPECT_NEAR(en, 3 * f, 1e-12);
+    const uint32_t active[] = {0, 1};
+    double out[2];
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, active, 2, 0, out, nullptr), PS_OK);
+    EXPECT_NEAR(out[1], 0.2 * f * ((30 - 2) + (10 - 4)), 1e-12);
+    ASSERT_EQ(ps_crossbar_set_age(r.xb, 0.0), PS_OK);
+    ASSERT_EQ(ps_crossbar_get_effective_pair(r.xb, 1, 0, &ep, &en), PS_OK);
+    EXPECT_EQ(ep, 20.0);
+}
+
+TEST(Crossbar, FormPruneAndFaults)
+{
+    Rig r(64, 32);
+    r.dp.stuck_on_rate = 0.01;
+    r.dp.stuck_off_rate = 0.03;
+    r.build();
+    ASSERT_EQ(ps_crossbar_form(r.xb), PS_OK);
+    const size_t cells = 2 * 64 * 32;
+    size_t on = 0, off = 0;
+    std::vector<uint8_t> keep(64 * 32);
+    for (size_t i = 0; i < keep.size(); i++) keep[i] = i % 2;
+    for (int64_t row = 0; row < 64; row++) {
+        for (int64_t c = 0; c < 32; c++) {
+            const uint64_t pair = uint64_t(row * 32 + c);
+            double gp, gn, want_p, want_n;
+            ASSERT_EQ(ps_crossbar_get_pair(r.xb, row, c, &gp, &gn), PS_OK);
+            // The array's pair i is the device's pair i under the array's key.
+            ps_device_form_pair(r.dev, r.key, pair, &want_p, &want_n);
+            EXPECT_EQ(gp, want_p);
+            EXPECT_EQ(gn, want_n);
+            for (int s = 0; s < 2; s++) {
+                const ps_device_fault f = ps_device_fault_of(r.dev, r.key, 2 * pair + s);
+                const double g = s ? gn : gp;
+                if (f == PS_DEVICE_STUCK_ON) { on++; EXPECT_EQ(g, r.dp.g_max_uS); }
+                if (f == PS_DEVICE_STUCK_OFF) { off++; EXPECT_EQ(g, r.dp.g_min_uS); }
+            }
+        }
+    }
+    EXPECT_NEAR(double(on), cells * 0.01, K * std::sqrt(cells * 0.01 * 0.99));
+    EXPECT_NEAR(double(off), cells * 0.03, K * std::sqrt(cells * 0.03 * 0.97));
+
+    ASSERT_EQ(ps_crossbar_prune(r.xb, keep.data()), PS_OK);
+    for (int64_t row = 0; row < 64; row++) {
+        for (int64_t c = 0; c < 32; c++) {
+            const uint64_t pair = uint64_t(row * 32 + c);
+            double gp, gn, want_p, want_n;
+            ps_crossbar_get_pair(r.xb, row, c, &gp, &gn);
+            if (keep[pair]) {
+                ps_device_form_pair(r.dev, r.key, pair, &want_p, &want_n);
+            } else {
+                ps_device_reset_pair(r.dev, r.key, pair, &want_p, &want_n);
+                if (ps_device_fault_of(r.dev, r.key, 2 * pair) == PS_DEVICE_OK) {
+                    EXPECT_LT(gp, r.dp.reset_mean_uS + 6 * r.dp.reset_std_uS);
+                }
+            }
+            EXPECT_EQ(gp, want_p);
+            EXPECT_EQ(gn, want_n);
+        }
+    }
+}
+
+TEST(Crossbar, StatsAccumulateAndReset)
+{
+    Rig r(8, 2);
+    r.build();
+    std::vector<double> gp(16, 10.0), gn(16, 0.0);
+    ps_crossbar_set_conductances(r.xb, gp.data(), gn.data());
+    const uint32_t a[] = {0, 1, 2};
+    double out[2];
+    ps_crossbar_read_binary(r.xb, a, 3, 0, out, nullptr);
+    ps_crossbar_read_binary(r.xb, a, 2, 1, out, nullptr);
+    ps_crossbar_read_binary(r.xb, a, 0, 2, out, nullptr);
+    ps_crossbar_stats s;
+    ASSERT_EQ(ps_crossbar_stats(r.xb, &s), PS_OK);
+    EXPECT_EQ(s.reads, 3u);
+    EXPECT_EQ(s.cycles, 2u);
+    EXPECT_EQ(s.skipped_cycles, 1u);
+    EXPECT_EQ(s.active_rows, 5u);
+    EXPECT_EQ(s.cell_reads, 5u * 4u);
+    // 5 row-reads * 2 pairs * 10 uS * 0.04 V^2 * 10 ns = 40 fJ.
+    EXPECT_NEAR(s.cell_energy_pj, 0.040, 1e-15);
+    EXPECT_NEAR(s.energy_pj, 0.040 + 5 * 0.39, 1e-12);
+    ASSERT_EQ(ps_crossbar_reset(r.xb), PS_OK);
+    ASSERT_EQ(ps_crossbar_stats(r.xb, &s), PS_OK);
+    EXPECT_EQ(s.reads, 0u);
+    EXPECT_EQ(s.energy_pj, 0.0);
+    const uint32_t bad[] = {8};
+    EXPECT_EQ(ps_crossbar_read_binary(r.xb, bad, 1, 0, out, nullptr), PS_ERR_RANGE);
+    ps_crossbar_destroy(nullptr);
+}
+
+TEST(CrossbarMap, PlanAndTiles)
+{
+    ps_crossbar_map m;
+    ASSERT_EQ(ps_crossbar_map_plan(1000, 300, 512, 256, &m), PS_OK);
+    EXPECT_EQ(m.row_tiles, 2);
+    EXPECT_EQ(m.col_tiles, 2);
+    int64_t r0, nr, c0, nc;
+    ASSERT_EQ(ps_crossbar_map_tile(&m, 3, &r0, &nr, &c0, &nc), PS_OK);
+    EXPECT_EQ(r0, 512);
+    EXPECT_EQ(nr, 1000 - 512);
+    EXPECT_EQ(c0, 256);
+    EXPECT_EQ(nc, 300 - 256);
+    EXPECT_EQ(ps_crossbar_map_tile(&m, 4, &r0, &nr, &c0, &nc), PS_ERR_INVALID_ARG);
+    // PRIME's fc layer 2304 -> 10 on 512 x 256 arrays: 5 row tiles, 1 column tile.
+    ASSERT_EQ(ps_crossbar_map_plan(2304, 10, 512, 256, &m), PS_OK);
+    EXPECT_EQ(m.row_tiles * m.col_tiles, 5);
+}
+
+TEST(CrossbarMap, GridEqualsDirectProduct)
+{
+    const int64_t in = 1000, outd = 300;
+    Rig r(512, 256);
+    ps_error err{};
+    ASSERT_EQ(ps_device_create(&r.dp, nullptr, &err, &r.dev), PS_OK);
+    ASSERT_EQ(ps_dac_create(&r.ap, &err, &r.dac), PS_OK);
+    ps_crossbar_grid *g = nullptr;
+    ASSERT_EQ(ps_crossbar_grid_create(&r.xp, r.dev, r.dac, r.key, in, outd, &err, &g), PS_OK)
+        << err.message;
+    const auto gp = matrix(size_t(in * outd), 13, 0, 40), gn = matrix(size_t(in * outd), 14, 0, 40);
+    ASSERT_EQ(ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> active;
+    for (uint32_t i = 0; i < in; i++) {
+        if (ps_rng_uniform(5, 5, i) < 0.1) active.push_back(i);
+    }
+    std::vector<double> out(outd);
+    ps_crossbar_grid_stats c;
+    ASSERT_EQ(ps_crossbar_grid_read_binary(g, active.data(), active.size(), 0, out.data(), &c),
+              PS_OK);
+    for (int64_t j = 0; j < outd; j++) {
+        double want = 0;
+        for (uint32_t i : active) want += 0.2 * (gp[i * outd + j] - gn[i * outd + j]);
+        EXPECT_NEAR(out[j], want, 1e-12 * 1000 * 40);
+    }
+    // Both row tiles contribute to every column: one digital add per column.
+    EXPECT_EQ(c.partial_sum_adds, uint64_t(outd));
+    EXPECT_EQ(c.n_arrays, 4);
+    EXPECT_EQ(c.arrays.active_rows, 2 * active.size()); // each row drives 2 column tiles
+    // Only rows of the first row tile: the second tile is zero-skipped, no adds.
+    const uint32_t low[] = {3, 100, 511};
+    ASSERT_EQ(ps_crossbar_grid_read_binary(g, low, 3, 1, out.data(), &c), PS_OK);
+    EXPECT_EQ(c.partial_sum_adds, 0u);
+    EXPECT_EQ(c.arrays.cycles, 2u);
+    EXPECT_EQ(c.arrays.skipped_cycles, 2u);
+    for (int64_t j = 0; j < outd; j++) {
+        double want = 0;
+        for (uint32_t i : low) want += 0.2 * (gp[i * outd + j] - gn[i * outd + j]);
+        EXPECT_NEAR(out[j], want, 1e-12 * 100);
+    }
+    // Multi-level inputs through the grid.
+    std::vector<uint16_t> x(in);
+    for (int64_t i = 0; i < in; i++) x[i] = uint16_t(ps_rng_u64(6, 6, i) % 16);
+    ASSERT_EQ(ps_crossbar_grid_read_levels(g, x.data(), 2, nullptr, nullptr, out.data(), &c), PS_OK);
+    for (int64_t j = 0; j < outd; j++) {
+        double want = 0;
+        for (int64_t i = 0; i < in; i++) want += 0.2 * x[i] * (gp[i * outd + j] - gn[i * outd + j]);
+        EXPECT_NEAR(out[j], want, 1e-11 * 1000 * 40 * 15);
+    }
+    EXPECT_EQ(c.partial_sum_adds, uint64_t(outd));
+    ps_crossbar_grid_stats total;
+    ASSERT_EQ(ps_crossbar_grid_stats(g, &total), PS_OK);
+    EXPECT_EQ(total.partial_sum_adds, 2u * uint64_t(outd));
+    EXPECT_EQ(total.arrays.reads, 12u);
+    ps_crossbar_grid_destroy(g);
+}
