@@ -1,0 +1,169 @@
+#include "network.h"
+
+static const char *kind_name(ps_layer_kind k)
+{
+    switch (k) {
+    case PS_LAYER_CONV2D: return "conv2d";
+    case PS_LAYER_AVGPOOL2D: return "avgpool2d";
+    case PS_LAYER_LINEAR: return "linear";
+    }
+    return "?";
+}
+
+int64_t ps_conv_out_extent(int64_t in, int64_t kernel, int64_t stride, int64_t padding)
+{
+    if (kernel < 1 || stride < 1 || padding < 0 || in + 2 * padding < kernel)
+        return 0;
+    return (in + 2 * padding - kernel) / stride + 1;
+}
+
+static ps_status check_layer(const ps_layer *l, int64_t i, ps_error *err)
+{
+    const char *k = kind_name(l->kind);
+    if (l->in_c < 1 || l->in_h < 1 || l->in_w < 1 || l->out_c < 1 || l->out_h < 1 || l->out_w < 1)
+        return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): a shape is not positive",
+                            (long long)i, k);
+    switch (l->kind) {
+    case PS_LAYER_CONV2D:
+    case PS_LAYER_AVGPOOL2D: {
+        int64_t oh = ps_conv_out_extent(l->in_h, l->kernel, l->stride, l->padding);
+        int64_t ow = ps_conv_out_extent(l->in_w, l->kernel, l->stride, l->padding);
+        if (oh != l->out_h || ow != l->out_w)
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "layer %lld (%s): output %lldx%lld does not follow from input "
+                                "%lldx%lld, kernel %lld, stride %lld, padding %lld",
+                                (long long)i, k, (long long)l->out_h, (long long)l->out_w,
+                                (long long)l->in_h, (long long)l->in_w, (long long)l->kernel,
+                                (long long)l->stride, (long long)l->padding);
+        if (l->kind == PS_LAYER_AVGPOOL2D &&
+            (l->out_c != l->in_c || l->padding != 0 || l->neuron != PS_NEURON_NONE))
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "layer %lld (avgpool2d): keeps channels, has no padding and no neuron",
+                                (long long)i);
+        if (l->kind == PS_LAYER_CONV2D &&
+            (l->rows != l->in_c * l->kernel * l->kernel || l->cols != l->out_c))
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "layer %lld (conv2d): matrix %lldx%lld, expected %lldx%lld",
+                                (long long)i, (long long)l->rows, (long long)l->cols,
+                                (long long)(l->in_c * l->kernel * l->kernel), (long long)l->out_c);
+        break;
+    }
+    case PS_LAYER_LINEAR:
+        if (l->out_h != 1 || l->out_w != 1 || l->rows != ps_layer_in_size(l) || l->cols != l->out_c)
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "layer %lld (linear): matrix %lldx%lld, expected %lldx%lld with a "
+                                "1x1 output",
+                                (long long)i, (long long)l->rows, (long long)l->cols,
+                                (long long)ps_layer_in_size(l), (long long)l->out_c);
+        break;
+    default:
+        return ps_error_set(err, PS_ERR_FORMAT, "layer %lld: unknown kind %d", (long long)i,
+                            (int)l->kind);
+    }
+    if (ps_layer_has_weights(l)) {
+        if (!l->g_pos_uS || !l->g_neg_uS)
+            return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): no conductances",
+                                (long long)i, k);
+        if (l->neuron != PS_NEURON_LIF && l->neuron != PS_NEURON_INTEGRATOR)
+            return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): needs a LIF or integrator neuron",
+                                (long long)i, k);
+    }
+    return PS_OK;
+}
+
+ps_status ps_network_check(const ps_network *net, ps_error *err)
+{
+    if (net->timesteps < 1 || net->n_layers < 1 || !net->layers)
+        return ps_error_set(err, PS_ERR_FORMAT, "network: needs timesteps >= 1 and a layer");
+    if (net->input_max_level < 1 || net->input_max_level > 65535)
+        return ps_error_set(err, PS_ERR_FORMAT, "network: input_max_level must be in [1, 65535]");
+    int64_t c = net->in_c, h = net->in_h, w = net->in_w;
+    for (int64_t i = 0; i < net->n_layers; i++) {
+        const ps_layer *l = &net->layers[i];
+        if (l->in_c != c || l->in_h != h || l->in_w != w)
+            return ps_error_set(err, PS_ERR_FORMAT,
+                                "layer %lld (%s): input %lldx%lldx%lld, the previous output is "
+                                "%lldx%lldx%lld",
+                                (long long)i, kind_name(l->kind), (long long)l->in_c,
+                                (long long)l->in_h, (long long)l->in_w, (long long)c, (long long)h,
+                                (long long)w);
+        ps_status s = check_layer(l, i, err);
+        if (s != PS_OK)
+            return s;
+        if (l->neuron == PS_NEURON_INTEGRATOR && i != net->n_layers - 1)
+            return ps_error_set(err, PS_ERR_FORMAT, "layer %lld: only the last layer integrates",
+                                (long long)i);
+        c = l->out_c, h = l->out_h, w = l->out_w;
+    }
+    if (net->layers[net->n_layers - 1].neuron != PS_NEURON_INTEGRATOR)
+        return ps_error_set(err, PS_ERR_FORMAT, "network: the last layer must be an integrator");
+    return PS_OK;
+}
+
+ps_status ps_network_input_levels(const ps_network *net, int64_t *levels, ps_error *err)
+{
+    int64_t level = net->input_max_level;
+    for (int64_t i = 0; i < net->n_layers; i++) {
+        const ps_layer *l = &net->layers[i];
+        levels[i] = level;
+        if (l->neuron == PS_NEURON_LIF)
+            level = 1;
+        else if (l->kind == PS_LAYER_AVGPOOL2D)
+            level *= l->kernel * l->kernel;
+        if (level > 65535)
+            return ps_error_set(err, PS_ERR_RANGE, "layer %lld: input levels above 65535",
+                                (long long)i + 1);
+    }
+    return PS_OK;
+}
+
+void ps_network_count_pairs(const ps_network *net, int64_t *kept, int64_t *total)
+{
+    *kept = 0;
+    *total = 0;
+    for (int64_t i = 0; i < net->n_layers; i++) {
+        const ps_layer *l = &net->layers[i];
+        if (!ps_layer_has_weights(l))
+            continue;
+        const int64_t n = l->rows * l->cols;
+        *total += n;
+        if (!l->keep) {
+            *kept += n;
+            continue;
+        }
+        for (int64_t j = 0; j < n; j++)
+            *kept += l->keep[j] != 0;
+    }
+}
+
+void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy, int64_t ox,
+                           uint16_t *patch)
+{
+    const int64_t k = l->kernel;
+    for (int64_t c = 0; c < l->in_c; c++) {
+        for (int64_t ky = 0; ky < k; ky++) {
+            const int64_t y = oy * l->stride - l->padding + ky;
+            for (int64_t kx = 0; kx < k; kx++) {
+                const int64_t x = ox * l->stride - l->padding + kx;
+                const int inside = y >= 0 && y < l->in_h && x >= 0 && x < l->in_w;
+                patch[(c * k + ky) * k + kx] = inside ? levels[(c * l->in_h + y) * l->in_w + x] : 0;
+            }
+        }
+    }
+}
+
+void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out)
+{
+    for (int64_t c = 0; c < l->out_c; c++) {
+        for (int64_t oy = 0; oy < l->out_h; oy++) {
+            for (int64_t ox = 0; ox < l->out_w; ox++) {
+                uint32_t sum = 0;
+                for (int64_t ky = 0; ky < l->kernel; ky++)
+                    for (int64_t kx = 0; kx < l->kernel; kx++)
+                        sum += levels[(c * l->in_h + oy * l->stride + ky) * l->in_w +
+                                      ox * l->stride + kx];
+                out[(c * l->out_h + oy) * l->out_w + ox] = (uint16_t)sum;
+            }
+        }
+    }
+}

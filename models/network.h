@@ -1,0 +1,99 @@
+/* A pruned spiking network as a chip runs it: plain data, no behaviour.
+ * The workload file fills it; the golden model and the chip read it.
+ *
+ * Weight layers hold their matrix in crossbar orientation: rows are input
+ * features, columns are output channels, row-major. A conv's rows are its
+ * unrolled receptive field, index (c * kernel + ky) * kernel + kx; a linear
+ * layer's rows are its flattened input, index (c * in_h + y) * in_w + x.
+ * g_pos_uS / g_neg_uS are the conductances on the chip, pruned pairs
+ * already RESET; keep marks the pairs the trainer kept (NULL: all kept).
+ * The network weight of a pair is weight_per_uS * (G+ - G-).
+ *
+ * Layer inputs are whole-number levels times a scale: event counts (scale
+ * 1) into the first layer, spikes (0/1) after a LIF layer, and the spike
+ * count of a pooling window with scale 1 / kernel^2 after average pooling,
+ * so every crossbar input is an exact integer level. */
+#ifndef PS_NETWORK_H
+#define PS_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ps_layer_kind {
+    PS_LAYER_CONV2D = 0,
+    PS_LAYER_AVGPOOL2D,
+    PS_LAYER_LINEAR
+} ps_layer_kind;
+
+typedef enum ps_neuron_kind {
+    PS_NEURON_NONE = 0,  /* pooling layers */
+    PS_NEURON_LIF,       /* spiking, hard reset (PRIME.md sec. 2) */
+    PS_NEURON_INTEGRATOR /* output layer: no spike, no reset, no leak */
+} ps_neuron_kind;
+
+typedef struct ps_layer {
+    ps_layer_kind kind;
+    ps_neuron_kind neuron;
+    int64_t in_c, in_h, in_w;
+    int64_t out_c, out_h, out_w;
+    int64_t kernel, stride, padding; /* conv and pool; linear: 0 */
+    /* weight layers */
+    int64_t rows, cols;
+    const float *g_pos_uS; /* rows x cols */
+    const float *g_neg_uS; /* rows x cols */
+    const uint8_t *keep;   /* rows x cols, or NULL */
+    double weight_per_uS;
+} ps_layer;
+
+typedef struct ps_network {
+    int64_t timesteps;             /* T */
+    int64_t in_c, in_h, in_w;      /* one input frame */
+    int64_t input_max_level;       /* event counts above it are clipped */
+    double leak, v_th, negative_slope; /* the LIF constants the network was trained with */
+    int64_t n_layers;
+    const ps_layer *layers;
+} ps_network;
+
+/* Shapes agree from layer to layer, conv/pool output sizes follow from
+ * kernel, stride and padding, weight layers have their matrices, and the
+ * last layer is an integrator. The message names the layer by index. */
+ps_status ps_network_check(const ps_network *net, ps_error *err);
+
+/* Conv / pool output extent: (in + 2 padding - kernel) / stride + 1. */
+int64_t ps_conv_out_extent(int64_t in, int64_t kernel, int64_t stride, int64_t padding);
+
+static inline int64_t ps_layer_in_size(const ps_layer *l) { return l->in_c * l->in_h * l->in_w; }
+static inline int64_t ps_layer_out_size(const ps_layer *l) { return l->out_c * l->out_h * l->out_w; }
+static inline int ps_layer_has_weights(const ps_layer *l)
+{
+    return l->kind == PS_LAYER_CONV2D || l->kind == PS_LAYER_LINEAR;
+}
+
+/* Largest input level each layer sees: input_max_level into layer 0, 1
+ * after a LIF layer, times kernel^2 after a pool. levels[n_layers]. */
+ps_status ps_network_input_levels(const ps_network *net, int64_t *levels, ps_error *err);
+
+/* The receptive field of conv output position (oy, ox) as crossbar row
+ * inputs: patch[(c * kernel + ky) * kernel + kx] = the input level there, 0
+ * in the padding. levels: in_c x in_h x in_w. */
+void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy, int64_t ox,
+                           uint16_t *patch);
+
+/* Average pooling on levels: out[c, oy, ox] = sum of the window (the scale
+ * divides by kernel^2 outside). */
+void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out);
+
+/* Pairs kept by the trainer over all weight layers, and all pairs. */
+void ps_network_count_pairs(const ps_network *net, int64_t *kept, int64_t *total);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
