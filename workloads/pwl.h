@@ -1,0 +1,60 @@
+/* Workload files (.pwl): a trained, pruned network as the chip runs it —
+ * graph, per-layer G+/G- in uS, keep masks, weight scale, neuron constants,
+ * T, frame binning, early-stop defaults and provenance — in the primesim
+ * container (kind "PWL_"). Layout: workloads/FORMAT.md, "Workload files". */
+#ifndef PS_PWL_H
+#define PS_PWL_H
+
+#include <stdint.h>
+
+#include "common/status.h"
+#include "data/frames.h"
+#include "network.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PS_PWL_KIND "PWL_"
+#define PS_PWL_VERSION 1
+
+/* Where a workload came from. Strings are NUL-terminated. */
+typedef struct ps_workload_info {
+    char method[32];      /* memristor_pruning | software_pruning | weight_tuning |
+                             random_unpruned | imported */
+    char dataset[128];    /* e.g. "nmnist-converted:test" */
+    char recipe[64];      /* recipe name */
+    char trainer[64];     /* "primesim 0.1.0" or the importer's name */
+    int64_t seed;
+    int64_t epochs;
+    int64_t train_samples;
+    int64_t test_samples;
+    double test_accuracy; /* [0, 1], NaN when not measured */
+} ps_workload_info;
+
+/* A workload: writers fill it with a network whose arrays they own; the
+ * reader returns one that owns everything (free with ps_workload_free). */
+typedef struct ps_workload {
+    ps_network net;
+    ps_frames_params frames;   /* how events become the T input frames */
+    double early_stop_alpha;   /* softmax temperature (PRIME.md sec. 4) */
+    double early_stop_theta;   /* default confidence threshold */
+    ps_workload_info info;
+    const char *recipe_yaml;   /* the resolved recipe, or NULL */
+    void *storage;             /* reader-owned memory; NULL for writer-filled */
+} ps_workload;
+
+/* Checks the network (ps_network_check) and writes path atomically. */
+ps_status ps_workload_write(const ps_workload *w, const char *path, ps_error *err);
+
+/* Reads and fully validates path; messages name the file and the section
+ * or layer at fault. *out is NULL on failure. */
+ps_status ps_workload_read(const char *path, ps_workload **out, ps_error *err);
+
+void ps_workload_free(ps_workload *w); /* accepts NULL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
