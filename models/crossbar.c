@@ -349,15 +349,18 @@ static void cycle(ps_crossbar *xb, const uint32_t *list, const double *frac, siz
             const double *restrict b = xb->gdiff + (size_t)list[k + 1] * C;
             const double *restrict c = xb->gdiff + (size_t)list[k + 2] * C;
             const double *restrict d = xb->gdiff + (size_t)list[k + 3] * C;
-            for (size_t j = 0; j < C; j++)
-                acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
             if (noise) {
-                a = xb->gsq + (size_t)list[k] * C;
-                b = xb->gsq + (size_t)list[k + 1] * C;
-                c = xb->gsq + (size_t)list[k + 2] * C;
-                d = xb->gsq + (size_t)list[k + 3] * C;
+                const double *restrict qa = xb->gsq + (size_t)list[k] * C;
+                const double *restrict qb = xb->gsq + (size_t)list[k + 1] * C;
+                const double *restrict qc = xb->gsq + (size_t)list[k + 2] * C;
+                const double *restrict qd = xb->gsq + (size_t)list[k + 3] * C;
+                for (size_t j = 0; j < C; j++) {
+                    acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
+                    var[j] += (qa[j] + qb[j]) + (qc[j] + qd[j]);
+                }
+            } else {
                 for (size_t j = 0; j < C; j++)
-                    var[j] += (a[j] + b[j]) + (c[j] + d[j]);
+                    acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
             }
             g_energy += (xb->rowsum[list[k]] + xb->rowsum[list[k + 1]]) +
                         (xb->rowsum[list[k + 2]] + xb->rowsum[list[k + 3]]);
