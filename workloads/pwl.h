@@ -51,7 +51,23 @@ ps_status ps_workload_write(const ps_workload *w, const char *path, ps_error *er
  * or layer at fault. *out is NULL on failure. */
 ps_status ps_workload_read(const char *path, ps_workload **out, ps_error *err);
 
-void ps_workload_free(ps_workload *w); /* accepts NULL */
+void ps_workload_free(ps_workload *w); /* accepts NULL; only for ps_workload_read results */
+
+/* Zeroes *w and sets the defaults a writer starts from: frames and early
+ * stop from their parameter tables, test_accuracy NaN, no layers. */
+void ps_workload_init(ps_workload *w);
+
+/* Everything the reader would refuse, checked in memory: the network
+ * (ps_network_check), finite conductances >= 0, keep values 0/1, a finite
+ * non-zero weight_per_uS, frames params and bins == T, early-stop ranges,
+ * method from the list above, accuracy NaN or in [0, 1]. Messages name the
+ * layer ("layer 2 (conv2d): g_pos[17] = nan ..."). */
+ps_status ps_workload_check(const ps_workload *w, ps_error *err);
+
+/* Name of a layer kind / neuron kind as the file documentation and
+ * `primesim inspect` spell it ("conv2d", "lif"); "?" when out of range. */
+const char *ps_layer_kind_name(int kind);
+const char *ps_neuron_kind_name(int neuron);
 
 #ifdef __cplusplus
 }
