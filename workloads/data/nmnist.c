@@ -262,7 +262,8 @@ ps_status ps_nmnist_list(const char *root, ps_nmnist_entry **entries, size_t *co
                             "<label>/<id>.bin)",
                             root);
     }
-    qsort(l.e, l.count, sizeof *l.e, entry_cmp);
+    if (l.count > 0) /* qsort must not see a NULL array, even empty */
+        qsort(l.e, l.count, sizeof *l.e, entry_cmp);
     *entries = l.e;
     *count = l.count;
     return PS_OK;

@@ -306,7 +306,8 @@ ps_status ps_saccade_convert(ps_saccade *s, const uint8_t *image, uint32_t rows,
         }
     }
 
-    qsort(raw.r, raw.count, sizeof *raw.r, raw_cmp);
+    if (raw.count > 0) /* qsort must not see a NULL array, even empty */
+        qsort(raw.r, raw.count, sizeof *raw.r, raw_cmp);
     ps_event_buf_clear(out);
     if ((st = ps_event_buf_reserve(out, raw.count)) != PS_OK)
         goto fail;
