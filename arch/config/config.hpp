@@ -36,7 +36,7 @@ struct ConfigSection {
 // A composed YAML document and where each leaf came from ("file:line" or
 // "-p a.b=c"), for messages.
 struct ConfigDocument {
-    YAML::Node root;
+    YAML::Node root{YAML::NodeType::Map}; // empty, so overrides apply without a file
     std::map<std::string, std::string> origin;
     std::vector<std::string> files; // every file read, base first
     // Sources given with values, `name: {value: 1.56, source: "ISAAC, Table I"}`,
