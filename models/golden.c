@@ -38,6 +38,25 @@ struct ps_golden {
     void *observer_ctx;
 };
 
+void ps_golden_config_defaults(ps_golden_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    ps_params_set_defaults(&ps_device_param_table, &cfg->device);
+    ps_params_set_defaults(&ps_crossbar_param_table, &cfg->crossbar);
+    ps_params_set_defaults(&ps_dac_param_table, &cfg->dac);
+    ps_params_set_defaults(&ps_adc_param_table, &cfg->adc);
+    ps_params_set_defaults(&ps_lif_param_table, &cfg->lif);
+    ps_params_set_defaults(&ps_early_stop_param_table, &cfg->early_stop);
+    cfg->seed = 1;
+}
+
+void ps_golden_config_ideal(ps_golden_config *cfg)
+{
+    ps_golden_config_defaults(cfg);
+    cfg->device.read_noise_rel = 0.0;
+    cfg->ideal_adc = true;
+}
+
 static ps_status adc_hook(void *ctx, size_t tile, uint32_t cycle, double *col_ua, size_t cols)
 {
     (void)tile;

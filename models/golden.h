@@ -75,6 +75,12 @@ typedef struct ps_golden_result {
 typedef void (*ps_golden_observer)(void *ctx, int64_t t, int64_t layer, const float *values,
                                    size_t n);
 
+/* Every model at its parameter-table defaults, early stop off, seed 1. */
+void ps_golden_config_defaults(ps_golden_config *cfg);
+/* The defaults without non-idealities: read noise off, ideal conversion.
+ * The reference that a trainer's float forward pass is compared with. */
+void ps_golden_config_ideal(ps_golden_config *cfg);
+
 typedef struct ps_golden ps_golden;
 
 /* net (and the arrays it points to) must outlive the handle. */
