@@ -1,0 +1,45 @@
+/* Training data in memory: each sample's T input frames as event-count
+ * levels (uint8, clipped at the network's input_max_level), binned once from
+ * N-MNIST events with the frames parameters. */
+#ifndef PS_TRAIN_DATA_H
+#define PS_TRAIN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "data/frames.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ps_train_data {
+    size_t count;     /* samples */
+    int64_t T;        /* frames per sample */
+    size_t frame;     /* levels per frame: c * h * w */
+    int64_t c, h, w;
+    uint8_t *levels;  /* count x T x frame */
+    uint8_t *labels;  /* count, 0..classes-1 */
+    int classes;
+} ps_train_data;
+
+/* Loads a packed N-MNIST file (kind NMNP) or an N-MNIST directory (every
+ * sample ps_nmnist_list finds), bins each sample with frames and clips the
+ * counts at max_level (<= 255). limit > 0 keeps the first limit samples
+ * (packed and listed order). Messages name the path. */
+ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, int64_t max_level,
+                             size_t limit, ps_error *err, ps_train_data **out);
+
+/* A synthetic task for tests: class k lights a k-dependent pattern of
+ * pixels with random counts plus background noise, keyed by (seed, index). */
+ps_status ps_train_data_synthetic(size_t count, int64_t T, int64_t c, int64_t h, int64_t w,
+                                  int classes, uint64_t seed, ps_error *err, ps_train_data **out);
+
+void ps_train_data_free(ps_train_data *d); /* accepts NULL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
