@@ -59,7 +59,11 @@ SPLITS = {"count": 0, "duration": 1}
 
 
 class InputError(Exception):
-    """Bad input: exit code 2."""
+    """Bad input: exit code 2. Key paths are built as "FILE:.key.sub"; the
+    message reads "FILE: key.sub"."""
+
+    def __init__(self, message):
+        super().__init__(message.replace(":.", ": "))
 
 
 # ----------------------------------------------------------------- reading
@@ -497,8 +501,8 @@ def main(argv=None):
             with open(args.recipe, "r", encoding="utf-8") as f:
                 recipe_text = f.read()
         ck = load_checkpoint(args.checkpoint)
-        layers = convert(arch, ck, args, args.arch)
-        secs = sections_of(arch, layers, recipe_text, args.arch)
+        layers = convert(arch, ck, args, args.arch + ":")
+        secs = sections_of(arch, layers, recipe_text, args.arch + ":")
         write_atomic(args.output, container_bytes(secs, args.level))
     except InputError as e:
         print(f"{TOOL}: {e}", file=sys.stderr)

@@ -26,7 +26,7 @@ def main(argv=None):
     import numpy as np
     try:
         arch, _ = ip.load_structured(args.arch)
-        layers = ip.plan_layers(arch, args.arch)
+        layers = ip.plan_layers(arch, args.arch + ":")
     except ip.InputError as e:
         print(f"make_example_checkpoint.py: {e}", file=sys.stderr)
         return 2
