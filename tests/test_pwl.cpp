@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -551,5 +552,38 @@ TEST(Pwl, RandomSectionDamageNeverCrashes)
     }
     EXPECT_GT(refused, runs / 2);
     std::remove(path.c_str());
+    std::remove(good.c_str());
+}
+
+// `primesim inspect` reads a workload in full: a damaged one is exit 2 with
+// the reader's message, a good one gets the summary.
+TEST(Pwl, InspectSummarisesAndRefuses)
+{
+    Net net;
+    const std::string good = write_or_die(net.w, "inspect.pwl");
+    auto run = [](const std::string &args, std::string *out) {
+        FILE *p = popen((std::string(PRIMESIM_BINARY) + " inspect " + args + " 2>&1").c_str(), "r");
+        char buf[4096];
+        size_t n;
+        out->clear();
+        while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
+            out->append(buf, n);
+        const int status = p ? pclose(p) : -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    std::string out;
+    ASSERT_EQ(run(good + " --recipe", &out), 0) << out;
+    for (const char *needle :
+         {"layers", "conv2d    lif        2x6x6      3x6x6      3/1/1   18x3",
+          "avgpool2d none       3x6x6      3x3x3      2/2/0", "linear    integrator 3x3x3",
+          "frames          5 bins by duration, counts, first saccade only (< 95.5 ms)",
+          "early stop      alpha 2.5, theta 0.75", "method          memristor_pruning",
+          "test accuracy   93.75%", "kept G+", "pruned G+ and G-", "recipe text\nname: tiny"})
+        EXPECT_NE(out.find(needle), std::string::npos) << needle << " not in:\n" << out;
+    const std::string bad = mutated(good, "inspect_bad.pwl",
+                                    [](Sections &s) { section(s, "keep.0")[3] = 2; });
+    EXPECT_EQ(run(bad, &out), 2) << out;
+    EXPECT_NE(out.find(bad + ": layer 0 (conv2d): keep[3] = 2"), std::string::npos) << out;
+    std::remove(bad.c_str());
     std::remove(good.c_str());
 }
