@@ -12,6 +12,9 @@
 #include "crossbar.h"
 #include "dac.h"
 #include "energy.h"
+#include "mapper.h"
+#include "noc.h"
+#include "train/trainer.h"
 
 namespace primesim {
 
@@ -27,6 +30,9 @@ const ps_param_table *const param_tables[] = {
     &ps_energy_digital_param_table,
     &ps_saccade_param_table,
     &ps_frames_param_table,
+    &ps_noc_param_table,
+    &ps_mapper_param_table,
+    &ps_train_param_table,
     nullptr,
 };
 
