@@ -192,17 +192,8 @@ void put_f32_at(std::vector<uint8_t> &b, size_t off, float v)
 
 ps_golden_config ideal_config()
 {
-    ps_golden_config c{};
-    ps_params_set_defaults(&ps_device_param_table, &c.device);
-    ps_params_set_defaults(&ps_crossbar_param_table, &c.crossbar);
-    ps_params_set_defaults(&ps_dac_param_table, &c.dac);
-    ps_params_set_defaults(&ps_adc_param_table, &c.adc);
-    ps_params_set_defaults(&ps_lif_param_table, &c.lif);
-    ps_params_set_defaults(&ps_early_stop_param_table, &c.early_stop);
-    c.device.read_noise_rel = 0.0;
-    c.ideal_adc = true;
-    c.early_stop_enabled = false;
-    c.seed = 1;
+    ps_golden_config c;
+    ps_golden_config_ideal(&c);
     return c;
 }
 
