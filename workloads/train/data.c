@@ -143,7 +143,7 @@ ps_status ps_train_data_synthetic(size_t count, int64_t T, int64_t c, int64_t h,
         for (size_t t = 0; t < (size_t)T; t++)
             for (size_t j = 0; j < d->frame; j++) {
                 /* a fixed quarter of the pixels belongs to each class */
-                const int on = ps_rng_uniform(seed, ps_rng_substream(pattern, (uint64_t)k), j) < 0.25;
+                const int on = ps_rng_uniform(0, ps_rng_substream(pattern, (uint64_t)k), j) < 0.25;
                 const double u = ps_rng_uniform(seed, stream, t * d->frame + j);
                 d->levels[i * per + t * d->frame + j] = (uint8_t)(u < (on ? 0.5 : 0.1)) * (uint8_t)(1 + (u < 0.05));
             }

@@ -31,8 +31,9 @@ typedef struct ps_train_data {
 ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, int64_t max_level,
                              size_t limit, ps_error *err, ps_train_data **out);
 
-/* A synthetic task for tests: class k lights a k-dependent pattern of
- * pixels with random counts plus background noise, keyed by (seed, index). */
+/* A synthetic task for tests: class k lights a fixed k-dependent quarter of
+ * the pixels more often than the background; the samples' draws are keyed
+ * by (seed, index), the class patterns are the same for every seed. */
 ps_status ps_train_data_synthetic(size_t count, int64_t T, int64_t c, int64_t h, int64_t w,
                                   int classes, uint64_t seed, ps_error *err, ps_train_data **out);
 

@@ -294,10 +294,10 @@ static uint64_t layer_stream(const ps_trainer *tr, const tlayer *l, const char *
     return ps_rng_stream_of(path);
 }
 
-static float weight_of(float scale, float gp, float gn)
+static float weight_of(double scale, float gp, float gn)
 {
-    /* the golden model's weight: weight_per_uS * (G+ - G-) in double */
-    return (float)((double)scale * ((double)gp - (double)gn));
+    /* the network's weight: weight_per_uS * (G+ - G-) in double */
+    return (float)(scale * ((double)gp - (double)gn));
 }
 
 /* Draws weights, RESET values and initial parameters. */
@@ -331,8 +331,8 @@ static ps_status init_weights(ps_trainer *tr, ps_error *err)
             tr->reset_gp[q] = (float)rp, tr->reset_gn[q] = (float)rn;
             tr->w_uS[q] = tr->form_gp[q] - tr->form_gn[q];
             tr->wr_uS[q] = tr->reset_gp[q] - tr->reset_gn[q];
-            tr->weff_keep[q] = weight_of(tr->scale, tr->form_gp[q], tr->form_gn[q]);
-            tr->weff_reset[q] = weight_of(tr->scale, tr->reset_gp[q], tr->reset_gn[q]);
+            tr->weff_keep[q] = weight_of(tr->cfg.device.weight_per_uS, tr->form_gp[q], tr->form_gn[q]);
+            tr->weff_reset[q] = weight_of(tr->cfg.device.weight_per_uS, tr->reset_gp[q], tr->reset_gn[q]);
             if (trains_scores(tr))
                 tr->params0[q] =
                     (float)(bound * (2.0 * ps_rng_uniform((uint64_t)p->seed, sstream, j) - 1.0));
@@ -924,7 +924,7 @@ ps_status ps_trainer_export(ps_trainer *tr, ps_workload *w, ps_error *err)
             }
             tr->exp_gp[q] = gp, tr->exp_gn[q] = gn;
             /* from now on the forward pass uses exactly the chip's weights */
-            tr->weff[q] = weight_of(tr->scale, gp, gn);
+            tr->weff[q] = weight_of(tr->cfg.device.weight_per_uS, gp, gn);
         }
         nl->g_pos_uS = tr->exp_gp + l->woff;
         nl->g_neg_uS = tr->exp_gn + l->woff;
