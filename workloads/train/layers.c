@@ -4,6 +4,29 @@
 #include <math.h>
 #include <string.h>
 
+/* The elementwise neuron loops are where the time goes after the GEMMs;
+ * let GCC vectorise them: -O2 alone does not, and its selects need
+ * no-trapping-math (which changes no result, only FP-exception assumptions).
+ * FP contraction stays off (ISO C mode), so the LIF keeps models/lif.h's
+ * rounding order. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-trapping-math")
+#endif
+
+/* Output columns [*lo, *hi) whose input column ox * stride - pad + kx is
+ * inside [0, w). */
+static void valid_range(int ow, int w, int stride, int pad, int kx, int *lo, int *hi)
+{
+    int a = pad - kx; /* first ox with x >= 0: ceil(a / stride) */
+    *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+    int b = w - 1 + pad - kx; /* last ox with x < w: floor(b / stride) */
+    *hi = b < 0 ? 0 : b / stride + 1;
+    if (*hi > ow)
+        *hi = ow;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
 void ps_im2col(float *col, const float *inp, const ps_conv_shape *s, int n_images)
 {
     const int k = s->k, P = ps_conv_positions(s);
@@ -13,6 +36,9 @@ void ps_im2col(float *col, const float *inp, const ps_conv_shape *s, int n_image
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) {
                 float *row = col + (size_t)((c * k + ky) * k + kx) * NP;
+                int lo, hi;
+                valid_range(s->ow, s->w, s->stride, s->pad, kx, &lo, &hi);
+                const int x0 = lo * s->stride - s->pad + kx;
                 for (int n = 0; n < n_images; n++) {
                     const float *plane = inp + (size_t)n * in_img + (size_t)c * s->h * s->w;
                     float *dst = row + (size_t)n * P;
@@ -23,11 +49,16 @@ void ps_im2col(float *col, const float *inp, const ps_conv_shape *s, int n_image
                             memset(d, 0, (size_t)s->ow * sizeof *d);
                             continue;
                         }
-                        const float *src = plane + (size_t)y * s->w;
-                        for (int ox = 0; ox < s->ow; ox++) {
-                            const int x = ox * s->stride - s->pad + kx;
-                            d[ox] = (x >= 0 && x < s->w) ? src[x] : 0.0f;
-                        }
+                        const float *src = plane + (size_t)y * s->w + x0;
+                        for (int ox = 0; ox < lo; ox++)
+                            d[ox] = 0.0f;
+                        if (s->stride == 1)
+                            memcpy(d + lo, src, (size_t)(hi - lo) * sizeof *d);
+                        else
+                            for (int ox = lo; ox < hi; ox++)
+                                d[ox] = src[(ox - lo) * s->stride];
+                        for (int ox = hi; ox < s->ow; ox++)
+                            d[ox] = 0.0f;
                     }
                 }
             }
@@ -158,13 +189,23 @@ void ps_lif_forward(float *spk, float *mem, const float *cur, int T, size_t n,
     for (int t = 0; t < T; t++) {
         const float *It = cur + (size_t)t * n;
         float *U = mem + (size_t)t * n, *S = spk + (size_t)t * n;
-        const float *Up = t ? U - n : NULL, *Sp = t ? S - n : NULL;
+        if (t == 0) { /* U_0 = 0, s_0 = 0: v = I */
+            for (size_t j = 0; j < n; j++) {
+                const float v = It[j], av = a * v;
+                const float u = v < 0.0f ? av : v;
+                U[j] = u;
+                S[j] = (float)(u > th);
+            }
+            continue;
+        }
+        const float *Up = U - n, *Sp = S - n;
         for (size_t j = 0; j < n; j++) {
             /* the order of models/lif.h, so the golden model agrees bit for bit */
-            float v = t ? (leak * Up[j]) * (1.0f - Sp[j]) + It[j] : (leak * 0.0f) * 1.0f + It[j];
-            float u = v < 0.0f ? a * v : v;
+            const float v = (leak * Up[j]) * (1.0f - Sp[j]) + It[j];
+            const float av = a * v; /* both sides computed: lets GCC vectorise the select */
+            const float u = v < 0.0f ? av : v;
             U[j] = u;
-            S[j] = u > th ? 1.0f : 0.0f;
+            S[j] = (float)(u > th);
         }
     }
 }
@@ -178,15 +219,17 @@ void ps_lif_backward(float *dcur, const float *dspk, const float *mem, const flo
         const float *U = mem + (size_t)t * n, *S = spk + (size_t)t * n;
         const float *dS = dspk + (size_t)t * n;
         float *dI = dcur + (size_t)t * n;
+        /* dL/dv_{t+1}, already in dcur; zero past the end */
         const float *gnext = t + 1 < T ? dcur + (size_t)(t + 1) * n : NULL;
         for (size_t j = 0; j < n; j++) {
             const float u = U[j];
             /* v_{t+1} = leak U_t (1 - s_t) + I_{t+1}: both U_t and s_t feed it */
-            const float gn = gnext ? gnext[j] : 0.0f;
+            const float gn = t + 1 < T ? gnext[j] : 0.0f;
             const float ds = dS[j] - gn * leak * u;
-            const float surr = fabsf(u - th) < hw ? height : 0.0f;
+            const float surr = (float)(fabsf(u - th) < hw) * height;
             const float du = ds * surr + gn * leak * (1.0f - S[j]);
-            dI[j] = du * (u > 0.0f ? 1.0f : a);
+            const float slope = u > 0.0f ? 1.0f : a;
+            dI[j] = du * slope;
         }
     }
 }
@@ -202,8 +245,8 @@ void ps_integrator_forward(float *logits, float *mem, const float *cur, int T, s
         float *U = mem + (size_t)t * n;
         const float *Up = t ? U - n : NULL;
         for (size_t j = 0; j < n; j++) {
-            const float v = (Up ? Up[j] : 0.0f) + It[j];
-            U[j] = v < 0.0f ? a * v : v;
+            const float v = (Up ? Up[j] : 0.0f) + It[j], av = a * v;
+            U[j] = v < 0.0f ? av : v;
             logits[j] += U[j];
         }
     }
