@@ -12,6 +12,7 @@
 #include "crossbar.h"
 #include "dac.h"
 #include "energy.h"
+#include "chip/chip_params.hpp"
 #include "mapper.h"
 #include "noc.h"
 #include "train/trainer.h"
@@ -32,6 +33,7 @@ const ps_param_table *const param_tables[] = {
     &ps_frames_param_table,
     &ps_noc_param_table,
     &ps_mapper_param_table,
+    &ps_chip_param_table,
     &ps_train_param_table,
     nullptr,
 };

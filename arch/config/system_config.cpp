@@ -10,6 +10,17 @@ ConfigSection SystemConfig::schema()
 {
     ConfigSection root;
     root.add("system", &ps_system_param_table, &system);
+    root.add("device", &ps_device_param_table, &device);
+    root.add("crossbar", &ps_crossbar_param_table, &crossbar);
+    root.add("dac", &ps_dac_param_table, &dac);
+    root.add("adc", &ps_adc_param_table, &adc);
+    root.add("lif", &ps_lif_param_table, &lif);
+    root.add("early_stop", &ps_early_stop_param_table, &early_stop);
+    root.add("noc", &ps_noc_param_table, &noc);
+    root.add("mapper", &ps_mapper_param_table, &mapper);
+    root.add("chip", &ps_chip_param_table, &chip);
+    root.add("energy_hybrid", &ps_energy_hybrid_param_table, &energy_hybrid);
+    root.add("energy_digital", &ps_energy_digital_param_table, &energy_digital);
     return root;
 }
 

@@ -5,13 +5,34 @@
 #include <string>
 #include <vector>
 
+#include "adc.h"
+#include "chip/chip_params.hpp"
 #include "config.hpp"
+#include "crossbar.h"
+#include "dac.h"
+#include "device.h"
+#include "early_stop.h"
+#include "energy.h"
+#include "lif.h"
+#include "mapper.h"
+#include "noc.h"
 #include "system.h"
 
 namespace primesim {
 
 struct SystemConfig {
     ps_system_params system;
+    ps_device_params device;
+    ps_crossbar_params crossbar;
+    ps_dac_params dac;
+    ps_adc_params adc;
+    ps_lif_params lif;
+    ps_early_stop_params early_stop;
+    ps_noc_params noc;
+    ps_mapper_params mapper;
+    ps_chip_params chip;
+    ps_energy_hybrid_params energy_hybrid;
+    ps_energy_digital_params energy_digital;
 
     // The schema points into this object: keep it in place while bound.
     ConfigSection schema();

@@ -1,0 +1,787 @@
+#include "chip.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "adc.h"
+#include "common/rng.h"
+#include "crossbar.h"
+#include "dac.h"
+#include "device.h"
+#include "early_stop.h"
+#include "lif.h"
+#include "mapper.h"
+#include "noc_module.hpp"
+
+namespace primesim::chip {
+
+ChipCounters ChipCounters::operator-(const ChipCounters &o) const
+{
+    ChipCounters d = *this;
+    d.timesteps -= o.timesteps;
+    d.reads -= o.reads;
+    d.analogue_cycles -= o.analogue_cycles;
+    d.active_rows -= o.active_rows;
+    d.adc_conversions -= o.adc_conversions;
+    d.accumulates -= o.accumulates;
+    d.spikes -= o.spikes;
+    d.synaptic_ops -= o.synaptic_ops;
+    d.noc_packets -= o.noc_packets;
+    d.noc_flits -= o.noc_flits;
+    d.noc_flit_hops -= o.noc_flit_hops;
+    d.buffer_bytes -= o.buffer_bytes;
+    d.crossbar_pj -= o.crossbar_pj;
+    d.dac_pj -= o.dac_pj;
+    d.adc_pj -= o.adc_pj;
+    d.accumulate_pj -= o.accumulate_pj;
+    d.lif_pj -= o.lif_pj;
+    d.early_stop_pj -= o.early_stop_pj;
+    d.noc_pj -= o.noc_pj;
+    d.buffer_pj -= o.buffer_pj;
+    return d;
+}
+
+namespace {
+
+void check(ps_status s, const ps_error &err, const std::string &what)
+{
+    if (s != PS_OK)
+        throw std::runtime_error(what + ": " + (err.message[0] ? err.message : ps_status_message(s)));
+}
+
+void check(ps_status s, const std::string &what)
+{
+    if (s != PS_OK)
+        throw std::runtime_error(what + ": " + ps_status_message(s));
+}
+
+uint64_t bits_for(uint64_t n) // address bits of n items
+{
+    uint64_t b = 1;
+    while ((UINT64_C(1) << b) < n)
+        b++;
+    return b;
+}
+
+enum PacketKind { PK_INPUT, PK_SPIKES, PK_PSUM, PK_OUTPUT };
+
+// What travels in a packet besides its size: the values.
+struct Packet {
+    PacketKind kind;
+    int64_t wl = 0;        // destination weight layer (input/spikes), source (psum/output)
+    int64_t src = 0;       // source home block (spikes/output), block (psum)
+    int64_t dst_tile = -1; // -1: the controller
+    uint64_t bits = 0;
+    std::shared_ptr<const std::vector<uint32_t>> spikes; // global neuron indices
+    std::shared_ptr<const std::vector<uint16_t>> frame;  // input levels
+};
+
+} // namespace
+
+struct BlockRt {
+    ps_mapper_block m;
+    ps_crossbar *array = nullptr;
+    std::vector<uint16_t> scratch; // array rows, zero past nrows
+    uint64_t work_cycles = 0;      // this timestep
+    bool is_home = false;
+    // home only
+    std::vector<uint32_t> neurons; // global output indices of its columns x positions
+    int64_t pending = 0;           // row-tile contributions still to arrive
+    uint64_t ready_at = 0;         // latest contribution
+    uint64_t extra_adds_cycles = 0;
+};
+
+struct TileRt;
+
+struct LayerRt {
+    int64_t index = 0; // network layer
+    const ps_layer *l = nullptr;
+    const ps_mapper_layer *ml = nullptr;
+    ps_crossbar_grid *grid = nullptr;
+    std::vector<int64_t> pools;       // pool layers before it
+    int64_t src_layer = -1;           // the layer whose output feeds its first pool / itself
+    std::vector<uint16_t> src_map;    // that output as levels
+    std::vector<uint16_t> in_levels;  // after the pools
+    std::vector<std::vector<uint16_t>> pool_buf;
+    double in_scale = 1.0;
+    bool built = false;
+    std::vector<uint64_t> applied;    // per source: stamp of the last applied payload
+    std::vector<int64_t> tiles;       // chip tiles holding its blocks
+    std::vector<int64_t> homes;       // home block indices
+    std::vector<uint8_t> group_done;  // per replica, this timestep
+    int64_t positions = 1;
+    std::vector<float> current, membrane;
+    std::vector<uint8_t> spikes;
+    std::vector<uint16_t> patch;
+    std::vector<double> out_ua, part;
+    std::vector<uint32_t> kept_per_row;
+    int64_t homes_done = 0;
+    uint64_t spikes_now = 0;
+    std::vector<float> observed;
+};
+
+struct TileRt {
+    int64_t index = 0, node = 0, wl = -1;
+    std::vector<int64_t> blocks;
+    ps_adc *adc = nullptr;
+    ps_lif *lif = nullptr;
+    int64_t n_adcs = 1;
+    int64_t expected = 0, received = 0;
+    uint64_t conversions = 0;
+    uint64_t buffer_bytes = 0;
+};
+
+struct AdcHookCtx {
+    ps_adc *adc;
+    size_t ncols;
+    bool ideal;
+    uint64_t *conversions;
+};
+
+static ps_status tile_adc_hook(void *ctx, size_t, uint32_t, double *col_ua, size_t)
+{
+    AdcHookCtx *h = (AdcHookCtx *)ctx;
+    *h->conversions += h->ncols;
+    return h->ideal ? PS_OK : ps_adc_quantize(h->adc, col_ua, h->ncols, col_ua);
+}
+
+class ChipImpl {
+  public:
+    ChipImpl(Chip *owner, const SystemConfig &cfg, const ps_network &net);
+    ~ChipImpl();
+
+    const SystemConfig &cfg;
+    const ps_network &net;
+    sc_core::sc_time clock;
+    ps_device *dev = nullptr;
+    ps_dac *dac = nullptr;
+    ps_mapper *map = nullptr;
+    ps_early_stop *es = nullptr;
+    ps_lif_params lif_params{};
+    std::unique_ptr<NocModule> noc;
+    std::vector<LayerRt> layers; // weight layers in order
+    std::vector<int64_t> wl_of;  // network layer -> weight layer index or -1
+    std::vector<BlockRt> blocks;
+    std::vector<TileRt> tiles;
+    std::vector<Packet> packets;
+    std::vector<uint64_t> free_packets;
+    uint64_t read_cycles = 1;
+    double adc_pj_per_conversion = 0;
+
+    // sample state
+    bool running = false;
+    std::vector<uint16_t> frames;
+    uint64_t sample_id = 0;
+    int64_t t = 0;
+    uint64_t stamp = 0; // increments every timestep
+    uint64_t step_start = 0, sample_start = 0;
+    std::vector<float> out_now;
+    int64_t outputs_pending = 0;
+    SampleResult result;
+    sc_core::sc_event sample_done;
+    uint64_t sample_end_cycle = 0;
+    LayerObserver observer;
+    Chip::NextSample next;
+    Chip::SampleDone done;
+
+    // counters owned by the wrapper (the rest come from the models' stats)
+    uint64_t accumulates = 0, synaptic_ops = 0, spikes = 0, timesteps = 0;
+
+    uint64_t send(const Packet &p, int64_t src_node, int64_t dst_node, uint64_t ready);
+    void on_delivery(const ps_noc_delivery &d);
+    void start_timestep(uint64_t ready);
+    void tile_input(TileRt &tile, const Packet &p, uint64_t now);
+    void build_input(LayerRt &L);
+    void compute_group(LayerRt &L, int64_t replica);
+    void block_done(BlockRt &b, uint64_t at);
+    void home_complete(BlockRt &h);
+    void controller_input(const Packet &p, uint64_t now);
+    ChipCounters counters() const;
+};
+
+ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_)
+    : cfg(cfg_), net(net_)
+{
+    ps_error err{};
+    check(ps_network_check(&net, &err), err, "network");
+    clock = sc_core::sc_time(1e3 / cfg.system.clock_mhz, sc_core::SC_NS);
+    read_cycles = (uint64_t)std::ceil(cfg.crossbar.t_read_ns * cfg.system.clock_mhz / 1e3 - 1e-9);
+    if (read_cycles < 1)
+        read_cycles = 1;
+    int64_t levels[64];
+    if (net.n_layers > 64)
+        throw std::runtime_error("network: more than 64 layers");
+    check(ps_network_input_levels(&net, levels, &err), err, "network");
+    const int64_t max_level = (INT64_C(1) << cfg.crossbar.input_bits) - 1;
+    for (int64_t i = 0; i < net.n_layers; i++)
+        if (ps_layer_has_weights(&net.layers[i]) && levels[i] > max_level)
+            throw std::runtime_error("layer " + std::to_string(i) + ": inputs reach level " +
+                                     std::to_string(levels[i]) + ", above crossbar.input_bits");
+    ps_device_params dp = cfg.device;
+    dp.distribution = PS_DEVICE_DIST_GAUSSIAN; // conductances come from the network
+    check(ps_device_create(&dp, nullptr, &err, &dev), err, "device");
+    check(ps_dac_create(&cfg.dac, &err, &dac), err, "dac");
+    check(ps_early_stop_create(&cfg.early_stop, &err, &es), err, "early_stop");
+    check(ps_adc_conversion_energy_pj(&cfg.adc, &adc_pj_per_conversion, &err), err, "adc");
+    lif_params = cfg.lif;
+    lif_params.leak = net.leak;
+    lif_params.v_th = net.v_th;
+    lif_params.negative_slope = net.negative_slope;
+    check(ps_mapper_create(&cfg.mapper, &net, cfg.crossbar.rows, cfg.crossbar.cols,
+                           ps_noc_nodes(&cfg.noc), &err, &map),
+          err, "mapper");
+    if (cfg.chip.io_node >= ps_noc_nodes(&cfg.noc))
+        throw std::runtime_error("chip.io_node is outside the mesh");
+    noc = std::make_unique<NocModule>("noc", cfg.noc, cfg.energy_hybrid, clock);
+    noc->set_sink([this](const ps_noc_delivery &d) { on_delivery(d); });
+    (void)owner;
+
+    // Weight layers with the golden model's grids (same keys, same conductances).
+    wl_of.assign((size_t)net.n_layers, -1);
+    std::vector<int64_t> pending_pools;
+    int64_t prev_out = -1; // layer whose output the next weight layer's pools start from
+    for (int64_t i = 0; i < net.n_layers; i++) {
+        const ps_layer *l = &net.layers[i];
+        if (!ps_layer_has_weights(l)) {
+            if (pending_pools.empty())
+                prev_out = i - 1;
+            pending_pools.push_back(i);
+            continue;
+        }
+        LayerRt L;
+        L.index = i;
+        L.l = l;
+        L.ml = ps_mapper_layer_of(map, i);
+        L.pools = pending_pools;
+        L.src_layer = pending_pools.empty() ? i - 1 : prev_out;
+        pending_pools.clear();
+        const ps_device_key key = {(uint64_t)cfg.system.seed,
+                                   ps_rng_substream(ps_rng_stream_of("layers"), (uint64_t)i)};
+        check(ps_crossbar_grid_create(&cfg.crossbar, dev, dac, key, l->rows, l->cols, &err, &L.grid),
+              err, "layer " + std::to_string(i));
+        const size_t n = (size_t)(l->rows * l->cols);
+        std::vector<double> gp(n), gn(n);
+        for (size_t j = 0; j < n; j++) {
+            gp[j] = l->g_pos_uS[j];
+            gn[j] = l->g_neg_uS[j];
+        }
+        check(ps_crossbar_grid_set_conductances(L.grid, gp.data(), gn.data()),
+              "layer " + std::to_string(i) + " conductances");
+        const size_t src_size = L.src_layer < 0
+                                    ? (size_t)(net.in_c * net.in_h * net.in_w)
+                                    : (size_t)ps_layer_out_size(&net.layers[L.src_layer]);
+        L.src_map.assign(src_size, 0);
+        for (int64_t p : L.pools)
+            L.pool_buf.emplace_back((size_t)ps_layer_out_size(&net.layers[p]), 0);
+        L.in_levels.assign((size_t)ps_layer_in_size(l), 0);
+        L.positions = l->kind == PS_LAYER_CONV2D ? l->out_h * l->out_w : 1;
+        const size_t outn = (size_t)ps_layer_out_size(l);
+        L.current.assign(outn, 0);
+        L.membrane.assign(outn, 0);
+        L.spikes.assign(outn, 0);
+        L.observed.assign(outn, 0);
+        L.patch.assign((size_t)l->rows, 0);
+        L.out_ua.assign((size_t)l->cols, 0);
+        L.part.assign((size_t)cfg.crossbar.cols, 0);
+        L.kept_per_row.assign((size_t)l->rows, 0);
+        for (int64_t r = 0; r < l->rows; r++) {
+            uint32_t kept = 0;
+            for (int64_t c = 0; c < l->cols; c++)
+                kept += l->keep ? l->keep[r * l->cols + c] != 0 : 1;
+            L.kept_per_row[(size_t)r] = kept;
+        }
+        L.group_done.assign((size_t)L.ml->replicas, 0);
+        wl_of[(size_t)i] = (int64_t)layers.size();
+        layers.push_back(std::move(L));
+    }
+    if (!pending_pools.empty())
+        throw std::runtime_error("network: pooling after the output layer");
+
+    // Blocks and tiles from the mapper.
+    const int64_t nb = ps_mapper_n_blocks(map);
+    blocks.resize((size_t)nb);
+    tiles.resize((size_t)ps_mapper_n_tiles(map));
+    for (size_t k = 0; k < tiles.size(); k++) {
+        tiles[k].index = (int64_t)k;
+        tiles[k].node = ps_mapper_tile_node(map, (int64_t)k);
+        check(ps_adc_create(&cfg.adc, &err, &tiles[k].adc), err, "adc");
+        check(ps_lif_create(&lif_params, &err, &tiles[k].lif), err, "lif");
+        tiles[k].n_adcs = ps_adc_count_for_columns(tiles[k].adc, cfg.crossbar.cols);
+    }
+    for (int64_t b = 0; b < nb; b++) {
+        BlockRt &B = blocks[(size_t)b];
+        B.m = *ps_mapper_block_at(map, b);
+        LayerRt &L = layers[(size_t)wl_of[(size_t)B.m.layer]];
+        B.array = ps_crossbar_grid_array(L.grid, B.m.grid_tile);
+        B.scratch.assign((size_t)cfg.crossbar.rows, 0);
+        B.is_home = B.m.home == b;
+        TileRt &T = tiles[(size_t)B.m.tile];
+        T.blocks.push_back(b);
+        T.wl = wl_of[(size_t)B.m.layer];
+        if (std::find(L.tiles.begin(), L.tiles.end(), B.m.tile) == L.tiles.end())
+            L.tiles.push_back(B.m.tile);
+        if (B.is_home) {
+            L.homes.push_back(b);
+            const int64_t R = L.ml->replicas;
+            for (int64_t c = B.m.col0; c < B.m.col0 + B.m.ncols; c++)
+                for (int64_t p = B.m.replica; p < L.positions; p += R)
+                    B.neurons.push_back((uint32_t)(c * L.positions + p));
+        }
+    }
+    // Every tile of a layer hears from every home of the layer feeding it
+    // (or once from the streamer).
+    for (size_t k = 0; k < layers.size(); k++) {
+        const int64_t sources = k == 0 ? 1 : (int64_t)layers[k - 1].homes.size();
+        layers[k].applied.assign((size_t)(k == 0 ? 1 : blocks.size()), UINT64_MAX);
+        for (int64_t tl : layers[k].tiles)
+            tiles[(size_t)tl].expected = sources;
+    }
+}
+
+ChipImpl::~ChipImpl()
+{
+    for (auto &L : layers)
+        ps_crossbar_grid_destroy(L.grid);
+    for (auto &T : tiles) {
+        ps_adc_destroy(T.adc);
+        ps_lif_destroy(T.lif);
+    }
+    ps_mapper_destroy(map);
+    ps_early_stop_destroy(es);
+    ps_dac_destroy(dac);
+    ps_device_destroy(dev);
+}
+
+uint64_t ChipImpl::send(const Packet &p, int64_t src_node, int64_t dst_node, uint64_t ready)
+{
+    uint64_t tag;
+    if (!free_packets.empty()) {
+        tag = free_packets.back();
+        free_packets.pop_back();
+        packets[tag] = p;
+    } else {
+        tag = packets.size();
+        packets.push_back(p);
+    }
+    noc->send(src_node, dst_node, p.bits, tag, ready);
+    return tag;
+}
+
+void ChipImpl::on_delivery(const ps_noc_delivery &d)
+{
+    Packet p = std::move(packets[d.tag]);
+    packets[d.tag] = Packet{};
+    free_packets.push_back(d.tag);
+    if (p.dst_tile < 0) {
+        controller_input(p, d.deliver_cycle);
+        return;
+    }
+    TileRt &T = tiles[(size_t)p.dst_tile];
+    T.buffer_bytes += (p.bits + 7) / 8;
+    if (p.kind == PK_PSUM) {
+        BlockRt &h = blocks[(size_t)blocks[(size_t)p.src].m.home];
+        h.ready_at = std::max(h.ready_at, d.deliver_cycle);
+        if (--h.pending == 0)
+            home_complete(h);
+        return;
+    }
+    tile_input(T, p, d.deliver_cycle);
+}
+
+// ---- input streamer ------------------------------------------------------
+
+void ChipImpl::start_timestep(uint64_t ready)
+{
+    stamp++;
+    step_start = ready;
+    const size_t frame = (size_t)(net.in_c * net.in_h * net.in_w);
+    auto levels = std::make_shared<std::vector<uint16_t>>(frame);
+    size_t nnz = 0;
+    for (size_t j = 0; j < frame; j++) {
+        const uint16_t v = frames[(size_t)t * frame + j];
+        (*levels)[j] = v > net.input_max_level ? (uint16_t)net.input_max_level : v;
+        nnz += (*levels)[j] != 0;
+    }
+    for (size_t k = 0; k < layers.size(); k++) {
+        LayerRt &L = layers[k];
+        if (k > 0) // spikes of this step arrive as packets
+            std::fill(L.src_map.begin(), L.src_map.end(), 0);
+        L.built = false;
+        L.homes_done = 0;
+        L.spikes_now = 0;
+        std::fill(L.group_done.begin(), L.group_done.end(), 0);
+    }
+    for (auto &T : tiles)
+        T.received = 0;
+    outputs_pending = (int64_t)layers.back().homes.size();
+    const uint64_t in_bits = (uint64_t)cfg.crossbar.input_bits;
+    const uint64_t bits = std::min<uint64_t>(nnz * (bits_for(frame) + in_bits), frame * in_bits);
+    for (int64_t tl : layers[0].tiles) {
+        Packet p{PK_INPUT, 0, 0, tl, bits, nullptr, levels};
+        send(p, cfg.chip.io_node, tiles[(size_t)tl].node, ready);
+    }
+}
+
+// ---- crossbar tile -------------------------------------------------------
+
+void ChipImpl::build_input(LayerRt &L)
+{
+    const uint16_t *in = L.src_map.data();
+    double scale = 1.0;
+    for (size_t k = 0; k < L.pools.size(); k++) {
+        const ps_layer *pl = &net.layers[L.pools[k]];
+        ps_layer_pool_levels(pl, in, L.pool_buf[k].data());
+        scale /= (double)(pl->kernel * pl->kernel);
+        accumulates += (uint64_t)ps_layer_out_size(pl) * (uint64_t)(pl->kernel * pl->kernel - 1);
+        in = L.pool_buf[k].data();
+        if (observer) {
+            std::vector<float> v(L.pool_buf[k].begin(), L.pool_buf[k].end());
+            observer(t, L.pools[k], v.data(), v.size());
+        }
+    }
+    std::copy(in, in + L.in_levels.size(), L.in_levels.begin());
+    L.in_scale = scale;
+    L.built = true;
+}
+
+void ChipImpl::tile_input(TileRt &T, const Packet &p, uint64_t now)
+{
+    LayerRt &L = layers[(size_t)p.wl];
+    const size_t src = p.kind == PK_INPUT ? 0 : (size_t)p.src;
+    if (L.applied[src] != stamp) { // a payload reaches several tiles: apply it once
+        L.applied[src] = stamp;
+        if (p.kind == PK_INPUT) {
+            std::copy(p.frame->begin(), p.frame->end(), L.src_map.begin());
+        } else {
+            for (uint32_t idx : *p.spikes)
+                L.src_map[idx] = 1;
+        }
+    }
+    if (++T.received < T.expected)
+        return;
+    if (!L.built)
+        build_input(L);
+    for (int64_t b : T.blocks) {
+        BlockRt &B = blocks[(size_t)b];
+        if (!L.group_done[(size_t)B.m.replica]) {
+            compute_group(L, B.m.replica);
+            L.group_done[(size_t)B.m.replica] = 1;
+        }
+        block_done(B, now + B.work_cycles);
+    }
+}
+
+// Every read of one replica's positions, in the golden model's order:
+// position, column tile, row tile; partial sums added row tile by row tile.
+void ChipImpl::compute_group(LayerRt &L, int64_t replica)
+{
+    const ps_layer *l = L.l;
+    const ps_mapper_layer *ml = L.ml;
+    const uint64_t step_key = ps_rng_substream(sample_id, (uint64_t)t);
+    const uint64_t layer_key = ps_rng_substream(step_key, (uint64_t)L.index);
+    const double to_current = l->weight_per_uS / cfg.crossbar.v_read_v * L.in_scale;
+    const int64_t first = ml->first_block + replica * ml->row_tiles * ml->col_tiles;
+    const int64_t n_group = ml->row_tiles * ml->col_tiles;
+    for (int64_t k = 0; k < n_group; k++) {
+        BlockRt &B = blocks[(size_t)(first + k)];
+        B.work_cycles = 0;
+        if (B.is_home) {
+            B.extra_adds_cycles = 0;
+            B.ready_at = 0;
+            B.pending = 0;
+        }
+    }
+    const uint64_t dac_lat = (uint64_t)ps_dac_latency_cycles(dac);
+    const uint64_t acc_cyc = (uint64_t)cfg.energy_hybrid.accumulate_cycles;
+    for (int64_t pos = replica; pos < L.positions; pos += ml->replicas) {
+        const uint16_t *in;
+        uint64_t key;
+        if (l->kind == PS_LAYER_LINEAR) {
+            in = L.in_levels.data();
+            key = layer_key;
+        } else {
+            ps_layer_gather_patch(l, L.in_levels.data(), pos / l->out_w, pos % l->out_w, L.patch.data());
+            in = L.patch.data();
+            key = ps_rng_substream(layer_key, (uint64_t)pos);
+        }
+        for (int64_t r = 0; r < l->rows; r++)
+            if (in[r])
+                synaptic_ops += L.kept_per_row[(size_t)r];
+        for (int64_t tc = 0; tc < ml->col_tiles; tc++) {
+            bool first_part = true;
+            BlockRt *home = nullptr;
+            for (int64_t tr = 0; tr < ml->row_tiles; tr++) {
+                BlockRt &B = blocks[(size_t)(first + tc * ml->row_tiles + tr)];
+                if (tr == 0)
+                    home = &B;
+                std::copy(in + B.m.row0, in + B.m.row0 + B.m.nrows, B.scratch.begin());
+                TileRt &T = tiles[(size_t)B.m.tile];
+                AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
+                ps_crossbar_stats c;
+                check(ps_crossbar_read_levels(B.array, B.scratch.data(), key, tile_adc_hook, &h,
+                                              L.part.data(), &c),
+                      "crossbar read");
+                if (c.cycles == 0)
+                    continue;
+                int64_t adc_cyc = 0;
+                check(ps_adc_cycles(T.adc, B.m.ncols, T.n_adcs, &adc_cyc), "adc cycles");
+                B.work_cycles += dac_lat + c.cycles * (read_cycles + (uint64_t)adc_cyc + acc_cyc);
+                accumulates += (c.cycles - 1) * (uint64_t)B.m.ncols; // shift-and-add of bit planes
+                double *out = L.out_ua.data() + B.m.col0;
+                if (first_part) {
+                    for (int64_t j = 0; j < B.m.ncols; j++)
+                        out[j] = L.part[(size_t)j];
+                } else {
+                    for (int64_t j = 0; j < B.m.ncols; j++)
+                        out[j] += L.part[(size_t)j];
+                    accumulates += (uint64_t)B.m.ncols;
+                    home->extra_adds_cycles += acc_cyc;
+                }
+                first_part = false;
+            }
+            if (first_part) // every row tile zero-skipped: the sum is 0
+                std::fill(L.out_ua.begin() + home->m.col0,
+                          L.out_ua.begin() + home->m.col0 + home->m.ncols, 0.0);
+            for (int64_t c = home->m.col0; c < home->m.col0 + home->m.ncols; c++)
+                L.current[(size_t)(c * L.positions + pos)] = (float)(L.out_ua[(size_t)c] * to_current);
+        }
+    }
+    // Each home waits for its row tiles: local ones finish on its tile, the
+    // others send their partial sums over the mesh.
+    for (int64_t tc = 0; tc < ml->col_tiles; tc++) {
+        BlockRt &home = blocks[(size_t)(first + tc * ml->row_tiles)];
+        home.pending = ml->row_tiles;
+    }
+}
+
+void ChipImpl::block_done(BlockRt &B, uint64_t at)
+{
+    BlockRt &home = blocks[(size_t)B.m.home];
+    if (B.m.tile == home.m.tile) {
+        home.ready_at = std::max(home.ready_at, at);
+        if (--home.pending == 0)
+            home_complete(home);
+        return;
+    }
+    LayerRt &L = layers[(size_t)wl_of[(size_t)B.m.layer]];
+    const uint64_t n_pos = (uint64_t)((L.positions - B.m.replica + L.ml->replicas - 1) / L.ml->replicas);
+    Packet p{PK_PSUM, wl_of[(size_t)B.m.layer], (int64_t)(&B - blocks.data()), home.m.tile,
+             (uint64_t)B.m.ncols * n_pos * (uint64_t)cfg.chip.psum_bits, nullptr, nullptr};
+    send(p, tiles[(size_t)B.m.tile].node, tiles[(size_t)home.m.tile].node, at);
+}
+
+void ChipImpl::home_complete(BlockRt &h)
+{
+    const size_t wl = (size_t)wl_of[(size_t)h.m.layer];
+    LayerRt &L = layers[wl];
+    TileRt &T = tiles[(size_t)h.m.tile];
+    const size_t n = h.neurons.size();
+    std::vector<float> cur(n), mem(n);
+    std::vector<uint8_t> spk(n);
+    for (size_t k = 0; k < n; k++) {
+        cur[k] = L.current[h.neurons[k]];
+        mem[k] = L.membrane[h.neurons[k]];
+        spk[k] = L.spikes[h.neurons[k]];
+    }
+    const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n);
+    const uint64_t out_at = h.ready_at + h.extra_adds_cycles + lif_cycles;
+    const bool last = wl + 1 == layers.size();
+    if (L.l->neuron == PS_NEURON_INTEGRATOR) {
+        check(ps_lif_integrate(T.lif, mem.data(), cur.data(), n), "lif");
+        for (size_t k = 0; k < n; k++)
+            L.membrane[h.neurons[k]] = mem[k];
+    } else {
+        size_t n_spikes = 0;
+        check(ps_lif_step(T.lif, mem.data(), spk.data(), cur.data(), n, &n_spikes), "lif");
+        auto list = std::make_shared<std::vector<uint32_t>>();
+        list->reserve(n_spikes);
+        for (size_t k = 0; k < n; k++) {
+            L.membrane[h.neurons[k]] = mem[k];
+            L.spikes[h.neurons[k]] = spk[k];
+            if (spk[k])
+                list->push_back(h.neurons[k]);
+        }
+        L.spikes_now += n_spikes;
+        spikes += n_spikes;
+        if (!last) {
+            LayerRt &N = layers[wl + 1];
+            const uint64_t bits = std::min<uint64_t>(
+                n_spikes * bits_for(L.spikes.size()), (uint64_t)n);
+            for (int64_t tl : N.tiles) {
+                Packet p{PK_SPIKES, (int64_t)wl + 1, (int64_t)(&h - blocks.data()), tl, bits, list, nullptr};
+                send(p, T.node, tiles[(size_t)tl].node, out_at);
+            }
+        }
+    }
+    if (++L.homes_done == (int64_t)L.homes.size() && observer) {
+        const size_t outn = L.spikes.size();
+        if (L.l->neuron == PS_NEURON_INTEGRATOR) {
+            observer(t, L.index, L.membrane.data(), outn);
+        } else {
+            for (size_t k = 0; k < outn; k++)
+                L.observed[k] = (float)L.spikes[k];
+            observer(t, L.index, L.observed.data(), outn);
+        }
+    }
+    if (last) {
+        Packet p{PK_OUTPUT, (int64_t)wl, (int64_t)(&h - blocks.data()), -1,
+                 (uint64_t)n * (uint64_t)cfg.chip.psum_bits, nullptr, nullptr};
+        send(p, T.node, cfg.chip.io_node, out_at);
+    }
+}
+
+// ---- early-stop controller ------------------------------------------------
+
+void ChipImpl::controller_input(const Packet &, uint64_t now)
+{
+    if (--outputs_pending > 0)
+        return;
+    LayerRt &O = layers.back();
+    const size_t K = O.membrane.size();
+    ps_early_stop_decision dec{};
+    check(ps_early_stop_classify_step(es, O.membrane.data(), &dec), "early stop");
+    const ps_early_stop_ops ops = ps_early_stop_classify_ops(K);
+    const uint64_t decided = now + (uint64_t)ps_early_stop_ops_cycles(&cfg.early_stop, &ops);
+    result.outputs.insert(result.outputs.end(), O.membrane.begin(), O.membrane.end());
+    for (size_t i = 0; i < (size_t)net.n_layers; i++) {
+        const int64_t w = wl_of[i];
+        result.spike_counts.push_back(
+            w >= 0 && layers[(size_t)w].l->neuron == PS_NEURON_LIF ? layers[(size_t)w].spikes_now : 0);
+    }
+    result.timestep_cycles.push_back(decided - step_start);
+    timesteps++;
+    t++;
+    result.prediction = dec.prediction;
+    result.confidence = dec.score;
+    if ((cfg.chip.early_stop && dec.stop) || t >= net.timesteps) {
+        result.timesteps_run = t;
+        result.cycles = decided - sample_start;
+        sample_end_cycle = decided;
+        sample_done.notify(clock * (double)(decided - now));
+        return;
+    }
+    start_timestep(decided);
+}
+
+ChipCounters ChipImpl::counters() const
+{
+    ChipCounters c;
+    c.timesteps = timesteps;
+    c.accumulates = accumulates;
+    c.synaptic_ops = synaptic_ops;
+    c.spikes = spikes;
+    for (const auto &L : layers) {
+        ps_crossbar_grid_stats g;
+        ps_crossbar_grid_stats_get(L.grid, &g);
+        c.reads += g.arrays.reads;
+        c.analogue_cycles += g.arrays.cycles;
+        c.active_rows += g.arrays.active_rows;
+        c.crossbar_pj += g.arrays.cell_energy_pj;
+        c.dac_pj += g.arrays.driver_energy_pj;
+    }
+    for (const auto &T : tiles) {
+        c.adc_conversions += T.conversions;
+        c.buffer_bytes += T.buffer_bytes;
+        ps_lif_stats ls;
+        ps_lif_stats_get(T.lif, &ls);
+        c.lif_pj += ls.energy_pj;
+    }
+    c.adc_pj = (double)c.adc_conversions * adc_pj_per_conversion;
+    c.accumulate_pj = (double)c.accumulates * cfg.energy_hybrid.accumulate_pj;
+    c.buffer_pj = (double)c.buffer_bytes * cfg.energy_hybrid.buffer_access_pj_per_byte;
+    ps_early_stop_stats es_stats;
+    ps_early_stop_stats_get(es, &es_stats);
+    c.early_stop_pj = es_stats.energy_pj;
+    ps_noc_stats ns;
+    ps_noc_stats_get(noc->mesh(), &ns);
+    c.noc_packets = ns.packets_injected;
+    c.noc_flits = ns.flits_injected;
+    c.noc_flit_hops = ns.link_traversals;
+    c.noc_pj = ns.energy_pj;
+    return c;
+}
+
+// ---- Chip ----------------------------------------------------------------
+
+Chip::Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net)
+    : sc_core::sc_module(name)
+{
+    SC_HAS_PROCESS(Chip);
+    impl_ = std::make_unique<ChipImpl>(this, cfg, net);
+    SC_THREAD(driver);
+}
+
+Chip::~Chip() = default;
+
+void Chip::set_workload(NextSample next, SampleDone done)
+{
+    impl_->next = std::move(next);
+    impl_->done = std::move(done);
+}
+
+void Chip::set_observer(LayerObserver obs) { impl_->observer = std::move(obs); }
+ChipCounters Chip::counters() const { return impl_->counters(); }
+uint64_t Chip::n_tiles() const { return impl_->tiles.size(); }
+
+std::string Chip::mapping_report() const
+{
+    char buf[8192];
+    ps_mapper_report(impl_->map, buf, sizeof buf);
+    return buf;
+}
+
+void Chip::driver()
+{
+    ChipImpl &c = *impl_;
+    const size_t frame = (size_t)(c.net.in_c * c.net.in_h * c.net.in_w);
+    for (size_t i = 0; c.next; i++) {
+        uint64_t id = 0;
+        if (!c.next(i, c.frames, id))
+            break;
+        if (c.frames.size() != (size_t)c.net.timesteps * frame)
+            throw std::runtime_error("sample " + std::to_string(i) + ": frames have the wrong size");
+        c.sample_id = id;
+        c.t = 0;
+        c.result = SampleResult{};
+        c.result.sample_id = id;
+        for (auto &L : c.layers) {
+            std::fill(L.membrane.begin(), L.membrane.end(), 0.0f);
+            std::fill(L.spikes.begin(), L.spikes.end(), 0);
+        }
+        check(ps_early_stop_begin_classify(c.es, c.layers.back().membrane.size()), "early stop");
+        const ChipCounters before = c.counters();
+        const uint64_t start = (uint64_t)(sc_core::sc_time_stamp() / c.clock);
+        c.sample_start = start;
+        c.start_timestep(start);
+        wait(c.sample_done);
+        c.result.counters = c.counters() - before;
+        if (c.done)
+            c.done(c.result);
+    }
+    // No sc_stop: the simulation ends when every chip of the process is idle.
+}
+
+std::vector<SampleResult> run_chip(const SystemConfig &cfg, const ps_network &net,
+                                   const std::vector<std::vector<uint16_t>> &frames,
+                                   const std::vector<uint64_t> &ids, LayerObserver obs)
+{
+    std::vector<SampleResult> out;
+    Chip chip("chip", cfg, net);
+    chip.set_observer(std::move(obs));
+    chip.set_workload(
+        [&](size_t i, std::vector<uint16_t> &f, uint64_t &id) {
+            if (i >= frames.size())
+                return false;
+            f = frames[i];
+            id = ids[i];
+            return true;
+        },
+        [&](const SampleResult &r) { out.push_back(r); });
+    sc_core::sc_start();
+    return out;
+}
+
+} // namespace primesim::chip

@@ -1,0 +1,107 @@
+// The chip: crossbar tiles (arrays from the mapper, DAC/bit-serial word-line
+// drive, column-muxed ADCs, shift-and-add, partial-sum buffers, a LIF unit),
+// the NoC, the input streamer and the early-stop controller, assembled from a
+// SystemConfig and a network. It computes the real outputs: with the same
+// configuration the golden model (models/golden.h) computes the same spikes
+// and membranes bit for bit (same models, read keys, partial-sum order).
+//
+// Schedule of one timestep (all latencies in cycles of system.clock_mhz):
+//  1. The streamer sends frame t (levels clipped at input_max_level) to every
+//     tile of the first weight layer: one packet each, min(address-event,
+//     dense) encoding.
+//  2. A tile whose expected input packets have all arrived at cycle D starts
+//     its arrays (they work in parallel). An array reads its replica's output
+//     positions in order; a read costs
+//        0 if zero-skipped, else dac.latency_cycles + cycles x
+//        (ceil(t_read_ns * clock) + ADC rounds for its columns + accumulate_cycles)
+//     where cycles are the analogue cycles performed (bit planes).
+//  3. A row tile on another tile than its home sends its partial sums
+//     (columns x positions x psum_bits); the home adds them when the last one
+//     is there (accumulate_cycles per position per extra row tile), then its
+//     LIF unit updates the neurons (ps_lif_cycles).
+//  4. Each home sends its spikes to every tile of the next weight layer
+//     (pooling is done by the receiver as spikes arrive, in no extra cycles),
+//     or, for the output layer, its membranes to the controller.
+//  5. The controller decides (ps_early_stop_ops_cycles); the next frame is
+//     ready at that cycle, or the sample ends and the next one starts.
+// A packet ready at cycle c enters the mesh at c + 1.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "config/system_config.hpp"
+#include "network.h"
+
+namespace primesim::chip {
+
+// Cumulative counters; a sample's figures are differences of two snapshots.
+struct ChipCounters {
+    uint64_t timesteps = 0;
+    uint64_t reads = 0, analogue_cycles = 0, active_rows = 0;
+    uint64_t adc_conversions = 0, accumulates = 0, spikes = 0;
+    uint64_t synaptic_ops = 0;
+    uint64_t noc_packets = 0, noc_flits = 0, noc_flit_hops = 0, buffer_bytes = 0;
+    double crossbar_pj = 0, dac_pj = 0, adc_pj = 0, accumulate_pj = 0, lif_pj = 0,
+           early_stop_pj = 0, noc_pj = 0, buffer_pj = 0;
+    double total_pj() const
+    {
+        return crossbar_pj + dac_pj + adc_pj + accumulate_pj + lif_pj + early_stop_pj + noc_pj +
+               buffer_pj;
+    }
+    ChipCounters operator-(const ChipCounters &o) const;
+};
+
+struct SampleResult {
+    uint64_t sample_id = 0;
+    int64_t timesteps_run = 0;
+    int32_t prediction = -1;
+    double confidence = 0;
+    uint64_t cycles = 0;         // first frame ready to the final decision
+    std::vector<uint64_t> timestep_cycles; // cycles of each timestep
+    ChipCounters counters;       // this sample's work
+    std::vector<float> outputs;  // timesteps_run x n_outputs, U_t
+    std::vector<uint64_t> spike_counts; // timesteps_run x n_layers
+};
+
+// Called with each layer's full output after it completes in a timestep:
+// spikes (0/1), pooled levels, or the integrator's membranes; as the golden
+// model's observer.
+using LayerObserver = std::function<void(int64_t t, int64_t layer, const float *values, size_t n)>;
+
+class ChipImpl;
+
+class Chip : public sc_core::sc_module {
+  public:
+    // cfg and net must outlive the chip.
+    Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net);
+    ~Chip() override;
+
+    // Samples to run: next(i, frames, id) fills frames (T x frame levels)
+    // and the sample id and returns false when there are no more; done is
+    // called after each. Runs inside the one sc_start of the process.
+    using NextSample = std::function<bool(size_t i, std::vector<uint16_t> &frames, uint64_t &id)>;
+    using SampleDone = std::function<void(const SampleResult &)>;
+    void set_workload(NextSample next, SampleDone done);
+    void set_observer(LayerObserver obs);
+
+    std::string mapping_report() const;
+    ChipCounters counters() const;
+    uint64_t n_tiles() const;
+
+  private:
+    void driver();
+    std::unique_ptr<ChipImpl> impl_;
+};
+
+// Convenience for tests and the CLI: elaborates a chip, runs every sample in
+// one sc_start, returns the results. Call inside run_in_systemc.
+std::vector<SampleResult> run_chip(const SystemConfig &cfg, const ps_network &net,
+                                   const std::vector<std::vector<uint16_t>> &frames,
+                                   const std::vector<uint64_t> &ids, LayerObserver obs = {});
+
+} // namespace primesim::chip
