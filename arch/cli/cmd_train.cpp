@@ -27,18 +27,26 @@ namespace {
 int fail(const ps_error &err)
 {
     std::fprintf(stderr, "primesim train: %s\n", err.message);
+    if (err.status == PS_ERR_NOT_FOUND && std::strstr(err.message, "_data"))
+        std::fprintf(stderr, "(converted MNIST: primesim data fetch mnist; primesim data nmnist "
+                             "--from mnist --split train|test --packed FILE)\n");
     return ps_status_exit_code(err.status);
 }
 
 // Progress only on a terminal; CI logs and pipes stay quiet.
 bool interactive() { return isatty(STDOUT_FILENO) && !std::getenv("CI"); }
 
-// Relative data names live in the data cache; ./x, ../x and /x are paths.
-std::string data_path(const char *name)
+// Data names: /x is a path, ./x and ../x are relative to the recipe's
+// directory, anything else lives in the data cache.
+std::string data_path(const char *name, const std::string &recipe)
 {
     std::string s = name;
-    if (s.empty() || s[0] == '/' || s.rfind("./", 0) == 0 || s.rfind("../", 0) == 0)
+    if (s.empty() || s[0] == '/')
         return s;
+    if (s.rfind("./", 0) == 0 || s.rfind("../", 0) == 0) {
+        const auto slash = recipe.find_last_of('/');
+        return slash == std::string::npos ? s : recipe.substr(0, slash + 1) + s;
+    }
     char buf[4096];
     ps_error err{};
     if (ps_data_cache_dir(buf, sizeof buf, &err) != PS_OK)
@@ -169,8 +177,9 @@ void define_train(Args &args)
                "Trains which random memristor synapses to keep (edge-popup, PRIME.md sec. 1) or a\n"
                "baseline, as the recipe says, and exports the network as the chip holds it.\n"
                "Writes MODEL.pwl, MODEL.metrics.jsonl (one line per epoch), MODEL.svg (loss and\n"
-               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Data names in the recipe\n"
-               "that are not paths (./, ../, /) are looked up in the data cache; make them with\n"
+               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Data names starting with\n"
+               "./ or ../ are relative to the recipe, / is absolute, others are in the data\n"
+               "cache; make those with\n"
                "'primesim data fetch mnist' and 'primesim data nmnist --from mnist --split\n"
                "train|test --packed CACHE/mnist-saccade-train|test.nmnp'.");
     args.option("out", 'o', "MODEL.pwl", "output workload file (required)");
@@ -225,8 +234,8 @@ int run_train(const Args &args)
     write_text(base + ".recipe.yaml", resolved);
 
     const bool tty = interactive();
-    const std::string train_path = data_path(cfg.train.train_data);
-    const std::string test_path = data_path(cfg.train.test_data);
+    const std::string train_path = data_path(cfg.train.train_data, recipe_path);
+    const std::string test_path = data_path(cfg.train.test_data, recipe_path);
     ps_train_data *train = nullptr, *test = nullptr;
     const bool trains = cfg.train.method != PS_TRAIN_RANDOM_UNPRUNED;
     if (tty)
