@@ -1,45 +1,369 @@
-// primesim sim: resolve a system config and simulate it.
-#include <cstdio>
+// primesim sim: resolve a system config and run a workload on the SystemC
+// chip (or on the golden C model with --golden), sample by sample.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "chip/chip.hpp"
 #include "commands.hpp"
 #include "config/system_config.hpp"
-#include "pending.hpp"
+#include "data/frames.h"
+#include "data/nmnist.h"
+#include "golden.h"
+#include "pwl.h"
+#include "sim/sc_entry.hpp"
+
+extern char **environ;
 
 namespace primesim {
 
 void define_sim(Args &args)
 {
-    args.usage("SYSTEM.yaml [-p KEY=VALUE]... [-o OUT/] [--dry-run]",
-               "Loads a system config (with its base: files and -p overrides), checks every\n"
-               "parameter, and writes the resolved config (every default filled in) to\n"
-               "OUT/config.resolved.yaml. With --dry-run and no -o it prints it instead.\n"
-               "The cycle-level chip simulation itself arrives with the SystemC chip issue;\n"
-               "until then only --dry-run is available.");
-    args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p system.seed=7 (repeatable)");
+    args.usage("SYSTEM.yaml --workload W.pwl --data DIR|FILE [--samples N] [--threshold T]\n"
+               "       [--jobs N | --shard i/N] [--golden] [-p KEY=VALUE]... -o OUT/ | --dry-run",
+               "Runs a workload on the cycle-level chip built from SYSTEM.yaml: N-MNIST samples\n"
+               "(a dataset directory or a packed file) are binned into frames with the workload's\n"
+               "frame parameters and run one after another; early stop ends a sample when the\n"
+               "network is confident. --golden runs the golden C model instead (outputs and\n"
+               "operation counts, no timing). Writes OUT/config.resolved.yaml and OUT/samples.csv\n"
+               "and prints a summary. The early-stop alpha and theta come from the workload;\n"
+               "--threshold overrides theta. --dry-run only resolves and checks the config.");
+    args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p adc.bits=6 (repeatable)");
     args.option("out", 'o', "DIR", "output directory");
     args.option("dry-run", 'n', "", "resolve and check the config, write it, simulate nothing");
-    args.epilog("example:\n  primesim sim configs/systems/prime_40nm.yaml -p system.clock_mhz=100 "
-                "--dry-run -o out/");
+    args.option("workload", 'w', "W.pwl", "the trained workload");
+    args.option("data", 'd', "DIR|FILE", "N-MNIST directory (Train/Test or 0..9) or packed file");
+    args.option("samples", 's', "N", "run the first N samples (default all)");
+    args.option("threshold", 't', "THETA", "early-stop confidence threshold");
+    args.option("jobs", 'j', "N", "run N processes, each a shard, and merge their outputs");
+    args.option("shard", 0, "i/N", "run samples k with k mod N = i");
+    args.option("golden", 'g', "", "run the golden C model (no timing)");
+    args.epilog("example:\n  primesim sim configs/systems/prime_40nm.yaml --workload w.pwl "
+                "--data nmnist.nmnp --samples 100 -o out/");
 }
+
+namespace {
+
+struct Sample {
+    size_t index;
+    int label;
+    std::vector<uint16_t> frames;
+};
+
+// Samples of the dataset, binned with the workload's frame parameters.
+class Dataset {
+  public:
+    Dataset(const std::string &path, const ps_frames_params &fp) : fp_(fp)
+    {
+        ps_error err{};
+        if (std::filesystem::is_directory(path)) {
+            root_ = path;
+            ps_nmnist_entry *e = nullptr;
+            size_t n = 0;
+            if (ps_nmnist_list(path.c_str(), &e, &n, &err) != PS_OK)
+                throw std::runtime_error(err.message);
+            entries_.assign(e, e + n);
+            free(e);
+        } else {
+            if (ps_nmnist_packed_open(path.c_str(), &packed_, &err) != PS_OK)
+                throw std::runtime_error(err.message);
+            for (size_t i = 0; i < ps_nmnist_packed_count(packed_); i++)
+                entries_.push_back(ps_nmnist_packed_entry(packed_, i));
+        }
+        ps_event_buf_init(&ev_);
+    }
+    ~Dataset()
+    {
+        ps_nmnist_packed_close(packed_);
+        ps_event_buf_free(&ev_);
+    }
+    size_t size() const { return entries_.size(); }
+    Sample load(size_t i)
+    {
+        ps_error err{};
+        ps_event_buf_clear(&ev_);
+        ps_status s;
+        if (packed_) {
+            s = ps_nmnist_packed_events(packed_, i, false, &ev_, nullptr, &err);
+        } else {
+            char path[4096];
+            ps_nmnist_entry_path(root_.c_str(), &entries_[i], path, sizeof path);
+            s = ps_nmnist_read_file(path, false, &ev_, nullptr, &err);
+        }
+        if (s != PS_OK)
+            throw std::runtime_error(err.message);
+        std::vector<float> f(ps_frames_size(&fp_));
+        if (ps_frames_bin(&fp_, ev_.ev, ev_.count, f.data(), &err) != PS_OK)
+            throw std::runtime_error(err.message);
+        Sample out{i, entries_[i].label, std::vector<uint16_t>(f.size())};
+        for (size_t k = 0; k < f.size(); k++)
+            out.frames[k] = (uint16_t)std::min(65535.0f, std::max(0.0f, std::round(f[k])));
+        return out;
+    }
+
+  private:
+    ps_frames_params fp_;
+    std::string root_;
+    ps_nmnist_packed *packed_ = nullptr;
+    std::vector<ps_nmnist_entry> entries_;
+    ps_event_buf ev_;
+};
+
+const char *kCsvHeader =
+    "index,label,prediction,timesteps,cycles,latency_ns,energy_pj,crossbar_pj,dac_pj,adc_pj,"
+    "accumulate_pj,lif_pj,early_stop_pj,noc_pj,buffer_pj,spikes,synaptic_ops,noc_flits\n";
+
+struct Row {
+    size_t index;
+    std::string line;
+};
+
+std::string csv_row(size_t index, int label, int prediction, int64_t timesteps, uint64_t cycles,
+                    double clock_mhz, const chip::ChipCounters &c)
+{
+    char buf[1024];
+    std::snprintf(buf, sizeof buf,
+                  "%zu,%d,%d,%lld,%llu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
+                  "%llu,%llu,%llu\n",
+                  index, label, prediction, (long long)timesteps, (unsigned long long)cycles,
+                  (double)cycles * 1e3 / clock_mhz, c.total_pj(), c.crossbar_pj, c.dac_pj,
+                  c.adc_pj, c.accumulate_pj, c.lif_pj, c.early_stop_pj, c.noc_pj, c.buffer_pj,
+                  (unsigned long long)c.spikes, (unsigned long long)c.synaptic_ops,
+                  (unsigned long long)c.noc_flits);
+    return buf;
+}
+
+void parse_shard(const std::string &s, long long &i, long long &n)
+{
+    if (std::sscanf(s.c_str(), "%lld/%lld", &i, &n) != 2 || n < 1 || i < 0 || i >= n)
+        throw UsageError("--shard expects i/N with 0 <= i < N, got '" + s + "'");
+}
+
+// Summary over the rows of a samples.csv (index,label,prediction,timesteps,...).
+void print_summary(const std::vector<std::string> &lines, double seconds, bool golden)
+{
+    size_t n = 0, correct = 0;
+    double steps = 0, energy = 0, latency = 0;
+    for (const auto &l : lines) {
+        std::stringstream ss(l);
+        std::string f[7];
+        for (auto &x : f)
+            std::getline(ss, x, ',');
+        n++;
+        correct += f[1] == f[2];
+        steps += std::stod(f[3]);
+        latency += std::stod(f[5]);
+        energy += std::stod(f[6]);
+    }
+    if (!n)
+        return;
+    std::printf("%zu samples: accuracy %.4f, mean timesteps %.3f, mean energy %.4g nJ", n,
+                (double)correct / (double)n, steps / (double)n, energy / (double)n * 1e-3);
+    if (!golden)
+        std::printf(", mean latency %.4g us", latency / (double)n * 1e-3);
+    std::printf(", %.1f samples/s\n", seconds > 0 ? (double)n / seconds : 0.0);
+}
+
+int run_jobs(const Args &args, long long jobs, const std::string &out)
+{
+    std::vector<pid_t> pids;
+    std::string exe = std::filesystem::read_symlink("/proc/self/exe");
+    const auto t0 = std::chrono::steady_clock::now();
+    for (long long i = 0; i < jobs; i++) {
+        std::vector<std::string> a = {exe, "sim", args.positional()[0]};
+        for (const char *opt : {"workload", "data", "samples", "threshold"})
+            if (args.has(opt)) {
+                a.push_back(std::string("--") + opt);
+                a.push_back(args.value(opt));
+            }
+        for (const auto &p : args.values("param")) {
+            a.push_back("-p");
+            a.push_back(p);
+        }
+        if (args.has("golden"))
+            a.push_back("--golden");
+        a.push_back("--shard");
+        a.push_back(std::to_string(i) + "/" + std::to_string(jobs));
+        a.push_back("-o");
+        a.push_back(out + "/shards/" + std::to_string(i));
+        std::vector<char *> argv;
+        for (auto &s : a)
+            argv.push_back(s.data());
+        argv.push_back(nullptr);
+        pid_t pid;
+        if (posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
+            throw std::runtime_error("cannot start " + exe);
+        pids.push_back(pid);
+    }
+    int failed = 0;
+    for (pid_t pid : pids) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed = 1;
+    }
+    if (failed)
+        throw std::runtime_error("a shard failed; see its messages above");
+    // Merge: rows sorted by sample index, the resolved config of shard 0.
+    std::vector<std::pair<size_t, std::string>> rows;
+    for (long long i = 0; i < jobs; i++) {
+        std::ifstream in(out + "/shards/" + std::to_string(i) + "/samples.csv");
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line))
+            rows.emplace_back(std::stoul(line.substr(0, line.find(','))), line);
+    }
+    std::sort(rows.begin(), rows.end());
+    std::ofstream csv(out + "/samples.csv");
+    csv << kCsvHeader;
+    std::vector<std::string> lines;
+    for (auto &r : rows) {
+        csv << r.second << "\n";
+        lines.push_back(r.second);
+    }
+    std::filesystem::copy_file(out + "/shards/0/config.resolved.yaml", out + "/config.resolved.yaml",
+                               std::filesystem::copy_options::overwrite_existing);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    print_summary(lines, secs, args.has("golden"));
+    return 0;
+}
+
+} // namespace
 
 int run_sim(const Args &args)
 {
     if (args.positional().size() != 1)
         throw UsageError("expected exactly one SYSTEM.yaml");
+    std::vector<std::string> overrides = args.values("param");
     SystemConfig cfg;
-    const ConfigSection schema = cfg.schema();
-    const ConfigDocument doc = load_and_bind(args.positional()[0], args.values("param"), schema);
-    if (!args.has("dry-run"))
-        return not_built_yet(args, "the cycle-level chip arrives with the SystemC chip issue; "
-                                   "use --dry-run to check a config");
-    if (!args.has("out")) {
-        std::string header = "resolved config of " + args.positional()[0];
-        std::fputs(emit_resolved_config(schema, header, doc.sources).c_str(), stdout);
+    ConfigSection schema = cfg.schema();
+    ConfigDocument doc = load_and_bind(args.positional()[0], overrides, schema);
+    if (args.has("dry-run")) {
+        if (!args.has("out")) {
+            std::string header = "resolved config of " + args.positional()[0];
+            std::fputs(emit_resolved_config(schema, header, doc.sources).c_str(), stdout);
+            return 0;
+        }
+        const std::string path = write_resolved_config(args.value("out"), schema, doc, overrides);
+        std::printf("config ok: %s (clock %g MHz, seed %lld)\nresolved config: %s\n", cfg.system.name,
+                    cfg.system.clock_mhz, (long long)cfg.system.seed, path.c_str());
         return 0;
     }
-    const std::string path = write_resolved_config(args.value("out"), schema, doc, args.values("param"));
-    std::printf("config ok: %s (clock %g MHz, seed %lld)\nresolved config: %s\n", cfg.system.name,
-                cfg.system.clock_mhz, (long long)cfg.system.seed, path.c_str());
+    if (!args.has("workload") || !args.has("data") || !args.has("out"))
+        throw UsageError("expected --workload, --data and -o (or --dry-run)");
+    const std::string out = args.value("out");
+    const long long jobs = args.integer("jobs", 1, 1, 1024);
+    if (jobs > 1 && args.has("shard"))
+        throw UsageError("--jobs and --shard exclude each other");
+    if (jobs > 1)
+        return run_jobs(args, jobs, out);
+    long long shard = 0, shards = 1;
+    if (args.has("shard"))
+        parse_shard(args.value("shard"), shard, shards);
+
+    ps_error err{};
+    ps_workload *w = nullptr;
+    if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
+        throw ConfigError(err.message);
+    std::unique_ptr<ps_workload, void (*)(ps_workload *)> wl(w, ps_workload_free);
+    // Early stop: the workload's alpha and theta, then --threshold.
+    char num[64];
+    std::snprintf(num, sizeof num, "%.17g", w->early_stop_alpha);
+    overrides.push_back(std::string("early_stop.alpha=") + num);
+    std::snprintf(num, sizeof num, "%.17g", w->early_stop_theta);
+    overrides.push_back("early_stop.theta=" + (args.has("threshold") ? args.value("threshold")
+                                                                      : std::string(num)));
+    doc = load_and_bind(args.positional()[0], overrides, schema);
+    write_resolved_config(out, schema, doc, overrides);
+
+    Dataset data(args.value("data"), w->frames);
+    size_t total = data.size();
+    if (args.has("samples"))
+        total = std::min<size_t>(total, (size_t)args.integer("samples", 0, 0, 1LL << 40));
+    std::vector<size_t> mine;
+    for (size_t k = (size_t)shard; k < total; k += (size_t)shards)
+        mine.push_back(k);
+
+    std::vector<std::string> lines;
+    std::ofstream csv(out + "/samples.csv");
+    csv << kCsvHeader;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (args.has("golden")) {
+        ps_golden_config gc;
+        ps_golden_config_defaults(&gc);
+        gc.device = cfg.device;
+        gc.crossbar = cfg.crossbar;
+        gc.dac = cfg.dac;
+        gc.adc = cfg.adc;
+        gc.ideal_adc = cfg.chip.ideal_adc;
+        gc.lif = cfg.lif;
+        gc.early_stop = cfg.early_stop;
+        gc.early_stop_enabled = cfg.chip.early_stop;
+        gc.seed = (uint64_t)cfg.system.seed;
+        ps_golden *g = nullptr;
+        if (ps_golden_create(&w->net, &gc, &err, &g) != PS_OK)
+            throw ConfigError(err.message);
+        std::unique_ptr<ps_golden, void (*)(ps_golden *)> gh(g, ps_golden_destroy);
+        ps_golden_stats before{}, after{};
+        for (size_t k : mine) {
+            Sample s = data.load(k);
+            ps_golden_stats_get(g, &before);
+            ps_golden_result r;
+            if (ps_golden_run(g, s.frames.data(), k, &r, &err) != PS_OK)
+                throw std::runtime_error(err.message);
+            ps_golden_stats_get(g, &after);
+            chip::ChipCounters c;
+            c.crossbar_pj = after.crossbar.arrays.cell_energy_pj - before.crossbar.arrays.cell_energy_pj;
+            c.dac_pj = after.crossbar.arrays.driver_energy_pj - before.crossbar.arrays.driver_energy_pj;
+            c.adc_pj = after.adc.energy_pj - before.adc.energy_pj;
+            c.lif_pj = after.lif.energy_pj - before.lif.energy_pj;
+            c.early_stop_pj = after.early_stop.energy_pj - before.early_stop.energy_pj;
+            c.synaptic_ops = after.synaptic_ops - before.synaptic_ops;
+            c.spikes = after.lif.spikes - before.lif.spikes;
+            lines.push_back(csv_row(k, s.label, r.prediction, r.timesteps_run, 0, cfg.system.clock_mhz, c));
+        }
+    } else {
+        run_in_systemc([&] {
+            chip::Chip chip("chip", cfg, w->net);
+            std::vector<int> labels;
+            chip.set_workload(
+                [&](size_t i, std::vector<uint16_t> &f, uint64_t &id) {
+                    if (i >= mine.size())
+                        return false;
+                    Sample s = data.load(mine[i]);
+                    f = std::move(s.frames);
+                    id = mine[i];
+                    labels.push_back(s.label);
+                    return true;
+                },
+                [&](const chip::SampleResult &r) {
+                    lines.push_back(csv_row(r.sample_id, labels.back(), r.prediction, r.timesteps_run,
+                                            r.cycles, cfg.system.clock_mhz, r.counters));
+                });
+            sc_core::sc_start();
+            return 0;
+        });
+    }
+    for (auto &l : lines) {
+        csv << l;
+        l.pop_back(); // the newline, for the summary
+    }
+    csv.close();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!args.has("shard"))
+        print_summary(lines, secs, args.has("golden"));
     return 0;
 }
 
