@@ -199,6 +199,8 @@ class ChipImpl {
     void block_done(BlockRt &b, uint64_t at);
     void home_complete(BlockRt &h);
     void controller_input(const Packet &p, uint64_t now);
+    ps_noc_stats noc_base{};
+    void reset_counters();
     ChipCounters counters() const;
 };
 
@@ -666,6 +668,23 @@ void ChipImpl::controller_input(const Packet &, uint64_t now)
     start_timestep(decided);
 }
 
+// Per-sample figures start from zero, so they never depend on the samples
+// run before (floating-point sums would).
+void ChipImpl::reset_counters()
+{
+    for (auto &L : layers)
+        ps_crossbar_grid_reset(L.grid);
+    for (auto &T : tiles) {
+        ps_adc_reset(T.adc);
+        ps_lif_reset(T.lif);
+        T.conversions = 0;
+        T.buffer_bytes = 0;
+    }
+    ps_early_stop_reset(es);
+    accumulates = synaptic_ops = spikes = timesteps = 0;
+    ps_noc_stats_get(noc->mesh(), &noc_base);
+}
+
 ChipCounters ChipImpl::counters() const
 {
     ChipCounters c;
@@ -697,10 +716,14 @@ ChipCounters ChipImpl::counters() const
     c.early_stop_pj = es_stats.energy_pj;
     ps_noc_stats ns;
     ps_noc_stats_get(noc->mesh(), &ns);
-    c.noc_packets = ns.packets_injected;
-    c.noc_flits = ns.flits_injected;
-    c.noc_flit_hops = ns.link_traversals;
-    c.noc_pj = ns.energy_pj;
+    c.noc_packets = ns.packets_injected - noc_base.packets_injected;
+    c.noc_flits = ns.flits_injected - noc_base.flits_injected;
+    c.noc_flit_hops = ns.link_traversals - noc_base.link_traversals;
+    const ps_energy_hybrid_params &e = cfg.energy_hybrid;
+    c.noc_pj = (double)(ns.router_traversals - noc_base.router_traversals) *
+                   (e.noc_buffer_flit_pj + e.noc_crossbar_flit_pj) +
+               (double)c.noc_flit_hops * e.noc_link_pj_per_bit_mm * (double)cfg.noc.flit_bits *
+                   cfg.noc.link_mm;
     return c;
 }
 
@@ -751,13 +774,13 @@ void Chip::driver()
             std::fill(L.membrane.begin(), L.membrane.end(), 0.0f);
             std::fill(L.spikes.begin(), L.spikes.end(), 0);
         }
+        c.reset_counters();
         check(ps_early_stop_begin_classify(c.es, c.layers.back().membrane.size()), "early stop");
-        const ChipCounters before = c.counters();
         const uint64_t start = (uint64_t)(sc_core::sc_time_stamp() / c.clock);
         c.sample_start = start;
         c.start_timestep(start);
         wait(c.sample_done);
-        c.result.counters = c.counters() - before;
+        c.result.counters = c.counters();
         if (c.done)
             c.done(c.result);
     }

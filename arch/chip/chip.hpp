@@ -39,7 +39,8 @@
 
 namespace primesim::chip {
 
-// Cumulative counters; a sample's figures are differences of two snapshots.
+// Work counters of the current (or last) sample: every model's counters are
+// cleared when a sample starts, so a sample's figures never depend on history.
 struct ChipCounters {
     uint64_t timesteps = 0;
     uint64_t reads = 0, analogue_cycles = 0, active_rows = 0;

@@ -319,6 +319,7 @@ int run_sim(const Args &args)
         ps_golden_stats before{}, after{};
         for (size_t k : mine) {
             Sample s = data.load(k);
+            ps_golden_reset(g); // per-sample sums independent of the samples before
             ps_golden_stats_get(g, &before);
             ps_golden_result r;
             if (ps_golden_run(g, s.frames.data(), k, &r, &err) != PS_OK)
