@@ -57,11 +57,22 @@ void ps_golden_config_ideal(ps_golden_config *cfg)
     cfg->ideal_adc = true;
 }
 
+/* Converts the columns an array actually maps (a 12-column layer on a
+ * 256-column array converts 12), as the chip's column ADCs do. */
+typedef struct adc_hook_ctx {
+    ps_adc *adc;
+    const ps_crossbar_map *map;
+} adc_hook_ctx;
+
 static ps_status adc_hook(void *ctx, size_t tile, uint32_t cycle, double *col_ua, size_t cols)
 {
-    (void)tile;
     (void)cycle;
-    return ps_adc_quantize((ps_adc *)ctx, col_ua, cols, col_ua);
+    const adc_hook_ctx *h = ctx;
+    int64_t row0, nrows, col0, ncols;
+    ps_status st = ps_crossbar_map_tile(h->map, (int64_t)tile, &row0, &nrows, &col0, &ncols);
+    if (st != PS_OK)
+        return st;
+    return ps_adc_quantize(h->adc, col_ua, (size_t)ncols < cols ? (size_t)ncols : cols, col_ua);
 }
 
 static void free_layer(layer_state *s)
@@ -279,7 +290,8 @@ static ps_status read_weights(ps_golden *g, const ps_layer *l, layer_state *s, c
         if (in[r])
             g->synaptic_ops += s->kept_per_row[r];
     g->dense_macs += (uint64_t)(l->rows * l->cols);
-    return ps_crossbar_grid_read_levels(s->grid, in, read_key, g->adc ? adc_hook : NULL, g->adc,
+    adc_hook_ctx hook = {g->adc, ps_crossbar_grid_map(s->grid)};
+    return ps_crossbar_grid_read_levels(s->grid, in, read_key, g->adc ? adc_hook : NULL, &hook,
                                         s->out_ua, NULL);
 }
 

@@ -98,6 +98,29 @@ TEST(Golden, LinearIntegratorByHand)
     EXPECT_EQ(s.lif.integrations, 4u);
 }
 
+// The ADC converts the columns a layer maps, per analogue cycle: the
+// hand example's reads are bit-serial over 2 bits with zero-skipping:
+// x_1 = [1, 2] has bit planes [1, 0] and [0, 1], x_2 = [0, 3] has [0, 1]
+// twice; 4 cycles x 2 mapped columns = 8 conversions (not 4 x 256).
+TEST(Golden, AdcConvertsOnlyMappedColumns)
+{
+    const std::vector<float> gp = {10, 0, 0, 5}, gn = {0, 2, 1, 0};
+    const std::vector<ps_layer> layers = {linear(2, 2, PS_NEURON_INTEGRATOR, gp, gn, 0.1)};
+    const ps_network net = network_of(layers, 2, 2, 1, 1, 3);
+    ps_golden_config cfg = ideal_config();
+    cfg.crossbar.input_bits = 2;
+    cfg.crossbar.multilevel = PS_XBAR_BIT_SERIAL;
+    cfg.crossbar.zero_skip = true;
+    cfg.ideal_adc = false;
+    cfg.adc.bits = 12;
+    Golden g(net, cfg);
+    g.run({1, 2, 0, 3});
+    ps_golden_stats s;
+    ASSERT_EQ(ps_golden_stats_get(g.g, &s), PS_OK);
+    EXPECT_EQ(s.crossbar.arrays.cycles, 4u);
+    EXPECT_EQ(s.adc.conversions, 8u);
+}
+
 // A LIF neuron driven by I = 1 * 1.8 uS * 0.1 = 0.18 every step:
 //   U_1 = 0.18 (no spike), U_2 = 0.2 * 0.18 + 0.18 = 0.216 > 0.2 (spike),
 //   U_3 = 0.18 (reset), U_4 = 0.216 (spike).
