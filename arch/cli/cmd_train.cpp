@@ -177,11 +177,12 @@ void define_train(Args &args)
                "Trains which random memristor synapses to keep (edge-popup, PRIME.md sec. 1) or a\n"
                "baseline, as the recipe says, and exports the network as the chip holds it.\n"
                "Writes MODEL.pwl, MODEL.metrics.jsonl (one line per epoch), MODEL.svg (loss and\n"
-               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Data names starting with\n"
-               "./ or ../ are relative to the recipe, / is absolute, others are in the data\n"
-               "cache; make those with\n"
-               "'primesim data fetch mnist' and 'primesim data nmnist --from mnist --split\n"
-               "train|test --packed CACHE/mnist-saccade-train|test.nmnp'.");
+               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Progress shows on a\n"
+               "terminal only. Data names starting with ./ or ../ are relative to the recipe,\n"
+               "/ is absolute, others are in the data cache; make the default ones with\n"
+               "  primesim data fetch mnist\n"
+               "  primesim data nmnist --from mnist --split train --packed CACHE/mnist-saccade-train.nmnp\n"
+               "  primesim data nmnist --from mnist --split test --packed CACHE/mnist-saccade-test.nmnp");
     args.option("out", 'o', "MODEL.pwl", "output workload file (required)");
     args.option("param", 'p', "KEY=VALUE",
                 "override one recipe value, e.g. -p train.epochs=2 (repeatable)");
