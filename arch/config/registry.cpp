@@ -11,6 +11,7 @@
 #include "device.h"
 #include "crossbar.h"
 #include "dac.h"
+#include "digital_baseline.h"
 #include "energy.h"
 #include "chip/chip_params.hpp"
 #include "mapper.h"
@@ -29,6 +30,7 @@ const ps_param_table *const param_tables[] = {
     &ps_dac_param_table,
     &ps_energy_hybrid_param_table,
     &ps_energy_digital_param_table,
+    &ps_baseline_param_table,
     &ps_saccade_param_table,
     &ps_frames_param_table,
     &ps_noc_param_table,

@@ -1,0 +1,653 @@
+/* Sinks derived from the records: summary.json, report.md, SVG plots. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+/* PRIME.md sec. 6: classification on N-MNIST. */
+#define PAPER_ENERGY_GAIN 37.83
+#define PAPER_LOAD_SAVING 0.770
+
+static const char *const hy_parts[9] = {"crossbar", "dac", "adc", "accumulate", "lif",
+                                        "buffer", "noc", "early_stop", "leakage"};
+static const char *const dg_parts[6] = {"sram", "alu", "neuron", "noc", "early_stop", "leakage"};
+
+static void jnum(FILE *f, double x)
+{
+    if (!isfinite(x))
+        fputs("null", f);
+    else
+        fprintf(f, "%.17g", x);
+}
+
+static void jkey(FILE *f, const char *indent, const char *key, double x, int last)
+{
+    fprintf(f, "%s\"%s\": ", indent, key);
+    jnum(f, x);
+    fputs(last ? "\n" : ",\n", f);
+}
+
+static void json_point(FILE *f, const ps_stats_point *p, const char *ind)
+{
+    char in2[32];
+    snprintf(in2, sizeof in2, "%s  ", ind);
+    fprintf(f, "{\n%s\"theta\": ", in2);
+    jnum(f, p->theta);
+    fprintf(f, ",\n%s\"valid\": %s,\n%s\"samples\": %zu,\n", in2, p->valid ? "true" : "false", in2,
+            p->samples);
+    jkey(f, in2, "accuracy", p->accuracy, 0);
+    jkey(f, in2, "mean_timesteps", p->mean_timesteps, 0);
+    jkey(f, in2, "load_saving_timesteps", p->load_saving_steps, 0);
+    jkey(f, in2, "load_saving_synaptic_ops", p->load_saving_synops, 0);
+    jkey(f, in2, "synaptic_ops_per_sample", p->synaptic_ops, 0);
+    jkey(f, in2, "mac_equivalents_per_sample", p->mac_equivalents, 0);
+    jkey(f, in2, "hybrid_energy_pj_per_sample", p->hybrid_pj, 0);
+    jkey(f, in2, "event_energy_pj_per_sample", p->event_pj, 0);
+    jkey(f, in2, "dense_energy_pj_per_sample", p->dense_pj, 0);
+    const struct {
+        const char *name;
+        const double *v;
+        const char *const *parts;
+        int n;
+    } groups[3] = {{"hybrid_breakdown_pj_per_sample", p->hybrid_part_pj, hy_parts, 9},
+                   {"event_breakdown_pj_per_sample", p->event_part_pj, dg_parts, 6},
+                   {"dense_breakdown_pj_per_sample", p->dense_part_pj, dg_parts, 6}};
+    for (int g = 0; g < 3; g++) {
+        fprintf(f, "%s\"%s\": {", in2, groups[g].name);
+        for (int c = 0; c < groups[g].n; c++) {
+            fprintf(f, "%s\"%s\": ", c ? ", " : "", groups[g].parts[c]);
+            jnum(f, groups[g].v[c]);
+        }
+        fputs("},\n", f);
+    }
+    jkey(f, in2, "hybrid_latency_ns_per_sample", p->hybrid_ns, 0);
+    jkey(f, in2, "event_latency_ns_per_sample", p->event_ns, 0);
+    jkey(f, in2, "dense_latency_ns_per_sample", p->dense_ns, 0);
+    jkey(f, in2, "throughput_samples_per_s", p->throughput_sps, 0);
+    jkey(f, in2, "edp_pj_ns", p->edp_pj_ns, 0);
+    jkey(f, in2, "effective_tops_per_w", p->tops_per_w, 0);
+    jkey(f, in2, "energy_ratio_event_vs_hybrid", p->event_ratio, 0);
+    jkey(f, in2, "energy_ratio_dense_vs_hybrid", p->dense_ratio, 0);
+    jkey(f, in2, "latency_ratio_event_vs_hybrid", p->event_latency_ratio, 0);
+    jkey(f, in2, "latency_ratio_dense_vs_hybrid", p->dense_latency_ratio, 1);
+    fprintf(f, "%s}", ind);
+}
+
+static size_t n_samples(const ps_stats_run *r)
+{
+    size_t n = 0;
+    const ps_stats_record *rec = ps_stats_records(r);
+    for (size_t i = 0; i < ps_stats_count(r); i++)
+        n += i == 0 || rec[i].v[PS_ST_SAMPLE] != rec[i - 1].v[PS_ST_SAMPLE];
+    return n;
+}
+
+ps_status ps_stats_write_summary_json(const ps_stats_run *r, const char *path, ps_error *err)
+{
+    if (!r || !path)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
+    const ps_stats_meta *m = ps_stats_get_meta(r);
+    uint64_t *hist = calloc((size_t)m->timesteps, sizeof *hist);
+    if (!hist)
+        return ps_error_set(err, PS_ERR_NOMEM, "stats: out of memory");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(hist);
+        return ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+    }
+    fprintf(f, "{\n  \"format\": \"primesim summary 1\",\n  \"run\": {\n");
+    fprintf(f, "    \"system\": \"%s\",\n    \"samples\": %zu,\n    \"records\": %zu,\n", m->system,
+            n_samples(r), ps_stats_count(r));
+    fprintf(f, "    \"timesteps\": %lld,\n    \"n_layers\": %lld,\n", (long long)m->timesteps,
+            (long long)m->n_layers);
+    jkey(f, "    ", "clock_mhz", m->clock_mhz, 0);
+    jkey(f, "    ", "theta", m->theta, 0);
+    fprintf(f, "    \"early_stop\": %s,\n    \"timed\": %s,\n", m->early_stop ? "true" : "false",
+            m->timed ? "true" : "false");
+    fprintf(f, "    \"tops_definition\": \"2 ops (multiply, add) per MAC-equivalent = dense MAC of "
+               "the unpruned network per timestep run\",\n");
+    fprintf(f, "    \"load_saving_definition\": \"1 - work with early stop / work at full T "
+               "(work = timesteps; synaptic ops where traces reach T)\"\n  },\n");
+    ps_stats_point p;
+    ps_stats_point_at(r, m->theta, &p);
+    fputs("  \"result\": ", f);
+    json_point(f, &p, "  ");
+    fputs(",\n  \"sweep\": [", f);
+    for (size_t i = 0; i < m->n_thresholds; i++) {
+        ps_stats_point_at(r, m->thresholds[i], &p);
+        fputs(i ? ", " : "", f);
+        json_point(f, &p, "    ");
+    }
+    fputs("],\n  \"stop_histogram\": [", f);
+    ps_stats_stop_histogram(r, hist);
+    for (int64_t t = 0; t < m->timesteps; t++)
+        fprintf(f, "%s%llu", t ? ", " : "", (unsigned long long)hist[t]);
+    fputs("],\n  \"stats\": [\n", f);
+    const size_t nc = PS_ST_SPIKES_L0 + (size_t)m->n_layers;
+    for (size_t c = 0; c < nc; c++) {
+        const ps_stat_desc *d = ps_stat_descriptor((ps_stat_id)c);
+        fprintf(f, "    {\"name\": \"%s\", \"unit\": \"%s\", \"description\": \"%s\"}%s\n", d->name,
+                d->unit, d->description, c + 1 < nc ? "," : "");
+    }
+    fputs("  ]\n}\n", f);
+    free(hist);
+    if (fclose(f) != 0)
+        return ps_error_set(err, PS_ERR_IO, "%s: write failed", path);
+    return PS_OK;
+}
+
+/* ---- Markdown ---------------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t size, len;
+} sbuf;
+
+static void sb(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const size_t room = b->len < b->size ? b->size - b->len : 0;
+    const int n = vsnprintf(b->p + b->len, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len += (size_t)n;
+    if (b->len >= b->size && b->size)
+        b->p[b->size - 1] = '\0';
+}
+
+static void fmt_x(char *out, size_t n, double x, const char *f)
+{
+    if (!isfinite(x))
+        snprintf(out, n, "n/a");
+    else
+        snprintf(out, n, f, x);
+}
+
+/* | theta | accuracy | mean T | saving | hybrid nJ | event nJ | dense nJ | ratios | */
+static void sweep_table(const ps_stats_run *r, sbuf *b)
+{
+    const ps_stats_meta *m = ps_stats_get_meta(r);
+    sb(b, "| θ | accuracy | mean timesteps | load saving | hybrid nJ/sample | event-driven nJ | "
+          "dense nJ | event / hybrid | dense / hybrid |\n|---|---|---|---|---|---|---|---|---|\n");
+    const size_t n = m->n_thresholds ? m->n_thresholds : 1;
+    for (size_t i = 0; i < n; i++) {
+        ps_stats_point p;
+        ps_stats_point_at(r, m->n_thresholds ? m->thresholds[i] : m->theta, &p);
+        char c[9][32];
+        fmt_x(c[0], 32, p.accuracy * 100, "%.2f %%");
+        fmt_x(c[1], 32, p.mean_timesteps, "%.3f");
+        fmt_x(c[2], 32, p.load_saving_steps * 100, "%.1f %%");
+        fmt_x(c[3], 32, p.hybrid_pj * 1e-3, "%.4g");
+        fmt_x(c[4], 32, p.event_pj * 1e-3, "%.4g");
+        fmt_x(c[5], 32, p.dense_pj * 1e-3, "%.4g");
+        fmt_x(c[6], 32, p.event_ratio, "%.2f×");
+        fmt_x(c[7], 32, p.dense_ratio, "%.2f×");
+        sb(b, "| %g%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.theta,
+           p.theta == m->theta ? " (run)" : "", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+    }
+}
+
+ps_status ps_stats_format_table(const ps_stats_run *r, char *buf, size_t size)
+{
+    if (!r || !buf || !size)
+        return PS_ERR_INVALID_ARG;
+    sbuf b = {buf, size, 0};
+    buf[0] = '\0';
+    sweep_table(r, &b);
+    return b.len < size ? PS_OK : PS_ERR_RANGE;
+}
+
+/* ---- SVG ---------------------------------------------------------------------- */
+
+#define SVG_W 640
+#define SVG_H 400
+#define PL 80 /* plot area margins */
+#define PR 150
+#define PT 40
+#define PB 60
+
+static const char *const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+typedef struct axis {
+    double lo, hi;
+    bool log;
+} axis;
+
+static double ax_pos(const axis *a, double v, double p0, double p1)
+{
+    double f;
+    if (a->log)
+        f = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    else
+        f = (v - a->lo) / (a->hi - a->lo);
+    return p0 + f * (p1 - p0);
+}
+
+static void nice_axis(axis *a)
+{
+    if (a->log) {
+        if (!(a->lo > 0))
+            a->lo = a->hi > 0 ? a->hi * 1e-3 : 1;
+        a->lo = pow(10, floor(log10(a->lo)));
+        a->hi = pow(10, ceil(log10(a->hi)));
+        if (a->hi <= a->lo)
+            a->hi = a->lo * 10;
+        return;
+    }
+    if (a->hi <= a->lo)
+        a->hi = a->lo + 1;
+}
+
+static FILE *svg_open(const char *dir, const char *name, const char *title, ps_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+               "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
+            SVG_W, SVG_H, SVG_W, SVG_H, SVG_W / 2, title);
+    return f;
+}
+
+static ps_status svg_close(FILE *f, ps_error *err)
+{
+    fputs("</svg>\n", f);
+    if (fclose(f) != 0)
+        return ps_error_set(err, PS_ERR_IO, "SVG write failed");
+    return PS_OK;
+}
+
+static void svg_axes(FILE *f, const axis *x, const axis *y, const char *xl, const char *yl,
+                     bool x_ticks)
+{
+    const int x0 = PL, x1 = SVG_W - PR, y0 = SVG_H - PB, y1 = PT;
+    fprintf(f, "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", x0, y1, y0, x1);
+    for (int i = 0; i <= 5; i++) {
+        double v;
+        if (y->log) {
+            const double d = (log10(y->hi) - log10(y->lo)) / 5;
+            v = pow(10, log10(y->lo) + d * i);
+        } else {
+            v = y->lo + (y->hi - y->lo) * i / 5;
+        }
+        const double py = ax_pos(y, v, y0, y1);
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
+                x0, x1, py, py, x0 - 4, py + 4, v);
+        if (x_ticks) {
+            const double xv = x->lo + (x->hi - x->lo) * i / 5;
+            const double px = ax_pos(x, xv, x0, x1);
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g</text>\n", px, y0 + 16,
+                    xv);
+        }
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2,
+            SVG_H - 20, xl);
+    fprintf(f, "<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
+            (y0 + y1) / 2, yl);
+}
+
+static void svg_legend(FILE *f, int i, const char *name)
+{
+    const int x = SVG_W - PR + 12, y = PT + 10 + 18 * i;
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+               "<text x=\"%d\" y=\"%d\">%s</text>\n",
+            x, y - 10, colours[i % 10], x + 16, y, name);
+}
+
+/* Line chart of n_series series over xs (series s at ys[s * n + i]). */
+static ps_status svg_lines(const char *dir, const char *file, const char *title, const char *xl,
+                           const char *yl, const double *xs, size_t n, const double *ys,
+                           size_t n_series, const char *const *names, bool log_y, ps_error *err)
+{
+    FILE *f = svg_open(dir, file, title, err);
+    if (!f)
+        return err ? err->status : PS_ERR_IO;
+    axis x = {INFINITY, -INFINITY, false}, y = {INFINITY, -INFINITY, log_y};
+    for (size_t i = 0; i < n; i++) {
+        x.lo = fmin(x.lo, xs[i]);
+        x.hi = fmax(x.hi, xs[i]);
+        for (size_t s = 0; s < n_series; s++) {
+            const double v = ys[s * n + i];
+            if (isfinite(v) && (!log_y || v > 0)) {
+                y.lo = fmin(y.lo, v);
+                y.hi = fmax(y.hi, v);
+            }
+        }
+    }
+    if (!isfinite(x.lo)) {
+        x.lo = 0;
+        x.hi = 1;
+    }
+    if (!isfinite(y.lo)) {
+        y.lo = log_y ? 1 : 0;
+        y.hi = log_y ? 10 : 1;
+    }
+    if (!log_y && y.lo > 0)
+        y.lo = 0;
+    nice_axis(&x);
+    nice_axis(&y);
+    svg_axes(f, &x, &y, xl, yl, true);
+    for (size_t s = 0; s < n_series; s++) {
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+                colours[s % 10]);
+        for (size_t i = 0; i < n; i++) {
+            const double v = ys[s * n + i];
+            if (!isfinite(v) || (log_y && v <= 0))
+                continue;
+            fprintf(f, "%.1f,%.1f ", ax_pos(&x, xs[i], PL, SVG_W - PR),
+                    ax_pos(&y, v, SVG_H - PB, PT));
+        }
+        fputs("\"/>\n", f);
+        for (size_t i = 0; i < n; i++) {
+            const double v = ys[s * n + i];
+            if (isfinite(v) && (!log_y || v > 0))
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+                        ax_pos(&x, xs[i], PL, SVG_W - PR), ax_pos(&y, v, SVG_H - PB, PT),
+                        colours[s % 10]);
+        }
+        svg_legend(f, (int)s, names[s]);
+    }
+    return svg_close(f, err);
+}
+
+/* Stacked bars: bar b, part c at v[b * n_parts + c]. */
+static ps_status svg_stacked(const char *dir, const char *file, const char *title, const char *yl,
+                             const char *const *bars, size_t n_bars, const char *const *parts,
+                             size_t n_parts, const double *v, ps_error *err)
+{
+    FILE *f = svg_open(dir, file, title, err);
+    if (!f)
+        return err ? err->status : PS_ERR_IO;
+    axis x = {0, 1, false}, y = {0, 0, false};
+    for (size_t b = 0; b < n_bars; b++) {
+        double s = 0;
+        for (size_t c = 0; c < n_parts; c++)
+            s += isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
+        y.hi = fmax(y.hi, s);
+    }
+    nice_axis(&y);
+    svg_axes(f, &x, &y, "", yl, false);
+    const double slot = (double)(SVG_W - PR - PL) / (double)n_bars;
+    for (size_t b = 0; b < n_bars; b++) {
+        double base = 0;
+        const double bx = PL + slot * ((double)b + 0.2), bw = slot * 0.6;
+        for (size_t c = 0; c < n_parts; c++) {
+            const double val = isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
+            const double ya = ax_pos(&y, base, SVG_H - PB, PT);
+            const double yb = ax_pos(&y, base + val, SVG_H - PB, PT);
+            if (val > 0)
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
+                           "fill=\"%s\"><title>%s %s: %.4g</title></rect>\n",
+                        bx, yb, bw, ya - yb, colours[c % 10], bars[b], parts[c], val);
+            base += val;
+        }
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n",
+                bx + bw / 2, ax_pos(&y, base, SVG_H - PB, PT) - 4, base);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", bx + bw / 2,
+                SVG_H - PB + 16, bars[b]);
+    }
+    for (size_t c = 0; c < n_parts; c++)
+        svg_legend(f, (int)c, parts[c]);
+    return svg_close(f, err);
+}
+
+/* ---- report.md ------------------------------------------------------------------ */
+
+static ps_status write_plots(const ps_stats_run *r, const char *dir, ps_error *err)
+{
+    const ps_stats_meta *m = ps_stats_get_meta(r);
+    ps_stats_point p;
+    ps_stats_point_at(r, m->theta, &p);
+    ps_status s;
+    {
+        /* Energy breakdown, nJ per sample: parts union over the platforms. */
+        static const char *const parts[] = {"crossbar",   "dac",   "adc",  "accumulate / alu",
+                                            "lif / neuron", "buffer", "noc", "early stop",
+                                            "leakage",    "sram"};
+        static const char *const bars[] = {"hybrid", "event-driven digital", "dense digital"};
+        double v[3 * 10] = {0};
+        for (int c = 0; c < 9; c++)
+            v[c] = p.hybrid_part_pj[c] * 1e-3;
+        const double *dg[2] = {p.event_part_pj, p.dense_part_pj};
+        static const int dg_slot[6] = {9, 3, 4, 6, 7, 8}; /* sram alu neuron noc es leak */
+        for (int b = 0; b < 2; b++)
+            for (int c = 0; c < 6; c++)
+                v[(b + 1) * 10 + dg_slot[c]] = dg[b][c] * 1e-3;
+        if ((s = svg_stacked(dir, "energy_breakdown.svg", "Energy per sample by component",
+                             "nJ per sample", bars, 3, parts, 10, v, err)) != PS_OK)
+            return s;
+        if ((s = svg_stacked(dir, "energy_breakdown_hybrid.svg",
+                             "Hybrid chip: energy per sample by component", "nJ per sample", bars,
+                             1, parts, 9, v, err)) != PS_OK)
+            return s;
+    }
+    const size_t nt = m->n_thresholds;
+    if (nt) {
+        double xs[PS_STATS_MAX_THRESHOLDS], ys[3 * PS_STATS_MAX_THRESHOLDS];
+        double acc[PS_STATS_MAX_THRESHOLDS], steps[PS_STATS_MAX_THRESHOLDS];
+        for (size_t i = 0; i < nt; i++) {
+            ps_stats_point q;
+            ps_stats_point_at(r, m->thresholds[i], &q);
+            xs[i] = m->thresholds[i];
+            acc[i] = q.accuracy * 100;
+            steps[i] = q.mean_timesteps;
+            ys[i] = q.hybrid_pj * 1e-3;
+            ys[nt + i] = q.event_pj * 1e-3;
+            ys[2 * nt + i] = q.dense_pj * 1e-3;
+        }
+        static const char *const acc_name[] = {"accuracy"}, *const steps_name[] = {"mean timesteps"};
+        static const char *const e_names[] = {"hybrid", "event-driven", "dense"};
+        if ((s = svg_lines(dir, "accuracy_vs_threshold.svg", "Accuracy vs early-stop threshold",
+                           "threshold θ", "accuracy (%)", xs, nt, acc, 1, acc_name, false, err)) !=
+                PS_OK ||
+            (s = svg_lines(dir, "timesteps_vs_threshold.svg",
+                           "Mean timesteps vs early-stop threshold", "threshold θ",
+                           "mean timesteps", xs, nt, steps, 1, steps_name, false, err)) != PS_OK ||
+            (s = svg_lines(dir, "energy_vs_threshold.svg", "Energy per sample vs threshold",
+                           "threshold θ", "nJ per sample (log)", xs, nt, ys, 3, e_names, true,
+                           err)) != PS_OK)
+            return s;
+    }
+    {
+        const size_t T = (size_t)m->timesteps;
+        uint64_t *hist = calloc(T, sizeof *hist);
+        double *buf = calloc(4 * T, sizeof *buf);
+        if (!hist || !buf) {
+            free(hist);
+            free(buf);
+            return ps_error_set(err, PS_ERR_NOMEM, "stats: out of memory");
+        }
+        ps_stats_stop_histogram(r, hist);
+        static const char *const bars_t[64] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+                                               "11", "12", "13", "14", "15", "16", "17", "18", "19",
+                                               "20", "21", "22", "23", "24", "25", "26", "27", "28",
+                                               "29", "30", "31", "32"};
+        static const char *const count_name[] = {"samples"};
+        for (size_t t = 0; t < T; t++)
+            buf[t] = (double)hist[t];
+        s = T <= 32 ? svg_stacked(dir, "stop_histogram.svg", "Stop timestep (run threshold)",
+                                  "samples", bars_t, T, count_name, 1, buf, err)
+                    : PS_OK;
+        /* Per-timestep energy of the first sample's trace. */
+        const ps_stats_record *rec = ps_stats_records(r);
+        size_t n = 0;
+        while (n < ps_stats_count(r) && n < T && rec[n].v[PS_ST_SAMPLE] == rec[0].v[PS_ST_SAMPLE])
+            n++;
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = rec[i].v[PS_ST_T];
+            buf[T + i] = rec[i].v[PS_ST_HY_TOTAL_PJ] * 1e-3;
+            buf[T + n + i] = rec[i].v[PS_ST_EV_TOTAL_PJ] * 1e-3;
+            buf[T + 2 * n + i] = rec[i].v[PS_ST_DN_TOTAL_PJ] * 1e-3;
+        }
+        static const char *const e_names[] = {"hybrid", "event-driven", "dense"};
+        char title[96];
+        snprintf(title, sizeof title, "Energy per timestep, sample %.0f",
+                 n ? rec[0].v[PS_ST_SAMPLE] : 0.0);
+        if (s == PS_OK)
+            s = svg_lines(dir, "timestep_energy.svg", title, "timestep", "nJ (log)", buf, n,
+                          buf + T, 3, e_names, true, err);
+        free(hist);
+        free(buf);
+    }
+    return s;
+}
+
+static const char *largest_part(const double *v, const char *const *names, int n, double *share)
+{
+    double tot = 0, best = -1;
+    int k = 0;
+    for (int c = 0; c < n; c++) {
+        tot += v[c];
+        if (v[c] > best) {
+            best = v[c];
+            k = c;
+        }
+    }
+    *share = tot > 0 ? best / tot : 0;
+    return names[k];
+}
+
+ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const char *title,
+                                ps_error *err)
+{
+    if (!r || !dir)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
+    ps_status s = write_plots(r, dir, err);
+    if (s != PS_OK)
+        return s;
+    const ps_stats_meta *m = ps_stats_get_meta(r);
+    size_t cap = 1 << 16;
+    char *text = malloc(cap);
+    if (!text)
+        return ps_error_set(err, PS_ERR_NOMEM, "stats: out of memory");
+    sbuf b = {text, cap, 0};
+    text[0] = '\0';
+    ps_stats_point p;
+    ps_stats_point_at(r, m->theta, &p);
+    sb(&b, "# %s\n\n", title ? title : "primesim report");
+    sb(&b, "System `%s`, %zu samples, T = %lld timesteps, early-stop threshold θ = %g (%s), "
+           "hybrid clock %g MHz%s.\n\n",
+       m->system, n_samples(r), (long long)m->timesteps, m->theta,
+       m->early_stop ? "samples stopped early" : "traced at full T, stops replayed",
+       m->clock_mhz, m->timed ? "" : " (golden model: no timing)");
+    char c[24][48];
+    sb(&b, "## Result at θ = %g\n\n| quantity | hybrid | event-driven digital | dense digital |\n"
+           "|---|---|---|---|\n", m->theta);
+    fmt_x(c[0], 48, p.hybrid_pj * 1e-3, "%.4g");
+    fmt_x(c[1], 48, p.event_pj * 1e-3, "%.4g");
+    fmt_x(c[2], 48, p.dense_pj * 1e-3, "%.4g");
+    sb(&b, "| energy per sample (nJ) | %s | %s | %s |\n", c[0], c[1], c[2]);
+    fmt_x(c[0], 48, p.hybrid_ns * 1e-3, "%.4g");
+    fmt_x(c[1], 48, p.event_ns * 1e-3, "%.4g");
+    fmt_x(c[2], 48, p.dense_ns * 1e-3, "%.4g");
+    sb(&b, "| latency per sample (µs) | %s | %s | %s |\n", c[0], c[1], c[2]);
+    fmt_x(c[0], 48, p.event_ratio, "%.2f×");
+    fmt_x(c[1], 48, p.dense_ratio, "%.2f×");
+    sb(&b, "| energy vs hybrid | 1× | %s | %s |\n", c[0], c[1]);
+    fmt_x(c[0], 48, p.event_latency_ratio, "%.2f×");
+    fmt_x(c[1], 48, p.dense_latency_ratio, "%.2f×");
+    sb(&b, "| latency vs hybrid | 1× | %s | %s |\n\n", c[0], c[1]);
+    fmt_x(c[0], 48, p.accuracy * 100, "%.2f %%");
+    fmt_x(c[1], 48, p.mean_timesteps, "%.3f");
+    fmt_x(c[2], 48, p.load_saving_steps * 100, "%.1f %%");
+    fmt_x(c[3], 48, p.load_saving_synops * 100, "%.1f %%");
+    fmt_x(c[4], 48, p.throughput_sps, "%.4g");
+    fmt_x(c[5], 48, p.edp_pj_ns, "%.4g");
+    fmt_x(c[6], 48, p.tops_per_w, "%.4g");
+    fmt_x(c[7], 48, p.synaptic_ops, "%.4g");
+    fmt_x(c[8], 48, p.mac_equivalents, "%.4g");
+    sb(&b, "| quantity | value |\n|---|---|\n| accuracy | %s |\n| mean timesteps | %s |\n"
+           "| load saving (timesteps) | %s |\n| load saving (synaptic ops) | %s |\n"
+           "| synaptic ops per sample | %s |\n| MAC-equivalents per sample | %s |\n"
+           "| throughput (samples/s, one at a time) | %s |\n| energy-delay product (pJ·ns) | %s |\n"
+           "| effective TOPS/W | %s |\n\n",
+       c[0], c[1], c[2], c[3], c[7], c[8], c[4], c[5], c[6]);
+    sb(&b, "Effective TOPS/W counts 2 operations (multiply, add) per MAC-equivalent, a "
+           "MAC-equivalent being one dense MAC of the unpruned network in a timestep run; "
+           "ops/pJ = TOPS/W. Load saving = 1 − work with early stop / work at full T.\n\n");
+
+    sb(&b, "## Classification table (threshold sweep, one pass)\n\n");
+    sweep_table(r, &b);
+    sb(&b, "\n![accuracy](accuracy_vs_threshold.svg) ![timesteps](timesteps_vs_threshold.svg)\n"
+           "![energy](energy_vs_threshold.svg)\n\n");
+
+    sb(&b, "## Energy breakdown per sample at θ = %g (nJ)\n\n| component | hybrid |\n|---|---|\n",
+       m->theta);
+    for (int k = 0; k < 9; k++) {
+        fmt_x(c[0], 48, p.hybrid_part_pj[k] * 1e-3, "%.4g");
+        fmt_x(c[1], 48, p.hybrid_pj > 0 ? p.hybrid_part_pj[k] / p.hybrid_pj * 100 : NAN,
+              "%.1f %%");
+        sb(&b, "| %s | %s (%s) |\n", hy_parts[k], c[0], c[1]);
+    }
+    sb(&b, "\n| component | event-driven digital | dense digital |\n|---|---|---|\n");
+    for (int k = 0; k < 6; k++) {
+        fmt_x(c[0], 48, p.event_part_pj[k] * 1e-3, "%.4g");
+        fmt_x(c[1], 48, p.dense_part_pj[k] * 1e-3, "%.4g");
+        sb(&b, "| %s | %s | %s |\n", dg_parts[k], c[0], c[1]);
+    }
+    sb(&b, "\n![breakdown](energy_breakdown.svg) ![hybrid](energy_breakdown_hybrid.svg)\n"
+           "![stops](stop_histogram.svg) ![per timestep](timestep_energy.svg)\n\n");
+
+    /* Paper comparison: the gap and what it comes from, from this run's figures. */
+    double hy_share, ev_share;
+    const char *hy_big = largest_part(p.hybrid_part_pj, hy_parts, 9, &hy_share);
+    const char *ev_big = largest_part(p.event_part_pj, dg_parts, 6, &ev_share);
+    sb(&b, "## Paper comparison (PRIME.md sec. 6, classification on N-MNIST)\n\n"
+           "| quantity | PRIME (paper) | this run | gap |\n|---|---|---|---|\n");
+    fmt_x(c[0], 48, p.event_ratio, "%.2f×");
+    fmt_x(c[1], 48, PAPER_ENERGY_GAIN / p.event_ratio, "paper %.2f× this run");
+    sb(&b, "| energy-efficiency gain vs event-driven digital | %.2f× | %s | %s |\n",
+       PAPER_ENERGY_GAIN, c[0], c[1]);
+    fmt_x(c[0], 48, p.dense_ratio, "%.2f×");
+    fmt_x(c[1], 48, PAPER_ENERGY_GAIN / p.dense_ratio, "paper %.2f× this run");
+    sb(&b, "| energy-efficiency gain vs dense digital | %.2f× | %s | %s |\n", PAPER_ENERGY_GAIN,
+       c[0], c[1]);
+    fmt_x(c[0], 48, p.load_saving_steps * 100, "%.1f %%");
+    fmt_x(c[1], 48, (p.load_saving_steps - PAPER_LOAD_SAVING) * 100, "%+.1f points");
+    sb(&b, "| computational load saving | %.1f %% (≈ 2.3 of 10 steps) | %s | %s |\n",
+       PAPER_LOAD_SAVING * 100, c[0], c[1]);
+    fmt_x(c[0], 48, p.accuracy * 100, "%.2f %%");
+    sb(&b, "| accuracy at that saving | ≈ 95 %% (θ ≈ 0.27) | %s (θ = %g) | |\n\n", c[0], m->theta);
+    sb(&b, "Why the figures differ (no constant is tuned to the paper):\n\n"
+           "- The paper's 37.83× is a *projection* whose digital-baseline constants and operation "
+           "counts are not published (PRIME.md sec. 5); here both sides use per-operation "
+           "constants with a source each (configs/energy/, `primesim params`), at the node their "
+           "source measured.\n"
+           "- In this run the hybrid chip's energy is dominated by **%s** (%.0f %% of it); the "
+           "event-driven baseline's by **%s** (%.0f %%). The ratio moves with exactly these "
+           "constants: the ADC and driver energies per conversion/row and the SRAM read energy "
+           "per weight.\n"
+           "- The event-driven baseline exploits the same input and spike sparsity as the chip "
+           "(one SRAM read + one add per synaptic event), so its gap to the hybrid chip is "
+           "smaller than the dense baseline's, which pays every MAC of the unpruned network.\n"
+           "- Load saving depends on how soon this workload's outputs pass θ: the network, the "
+           "data (N-MNIST converted from MNIST by saccades, not the sensor recordings) and θ "
+           "differ from the paper's released model.\n\n",
+       hy_big, hy_share * 100, ev_big, ev_share * 100);
+    sb(&b, "## Files\n\n`timesteps.csv` (one row per sample × timestep; columns and units in "
+           "`summary.json` → `stats`), `summary.json`, `config.resolved.yaml`, `samples.csv`.\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(text);
+        return ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+    }
+    fputs(text, f);
+    const bool ok = fclose(f) == 0 && b.len < cap;
+    free(text);
+    return ok ? PS_OK : ps_error_set(err, PS_ERR_IO, "%s: write failed", path);
+}
