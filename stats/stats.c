@@ -578,3 +578,18 @@ ps_status ps_stats_merge(ps_stats_run *const *runs, size_t n, ps_error *err, ps_
     *out = r;
     return PS_OK;
 }
+
+ps_status ps_stats_write_outputs(ps_stats_run *r, const char *dir, ps_error *err)
+{
+    if (!r || !dir)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
+    char path[4096];
+    ps_status s = ps_stats_sort(r, err);
+    if (s != PS_OK)
+        return s;
+    snprintf(path, sizeof path, "%s/timesteps.csv", dir);
+    if ((s = ps_stats_write_csv(r, path, err)) != PS_OK)
+        return s;
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    return ps_stats_write_summary_json(r, path, err);
+}

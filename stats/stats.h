@@ -146,6 +146,8 @@ ps_status ps_stats_write_summary_json(const ps_stats_run *r, const char *path, p
 /* report.md and the SVG plots into dir; title names the run. */
 ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const char *title,
                                 ps_error *err);
+/* dir/timesteps.csv and dir/summary.json (sorts the records first). */
+ps_status ps_stats_write_outputs(ps_stats_run *r, const char *dir, ps_error *err);
 /* The comparison table (Markdown) at the run's theta and the sweep. */
 ps_status ps_stats_format_table(const ps_stats_run *r, char *buf, size_t size);
 

@@ -16,6 +16,7 @@ const Command commands[] = {
     {"sim", "simulate a system config running a workload", define_sim, run_sim},
     {"sweep", "design-space sweep over system parameters", define_sweep, run_sweep},
     {"report", "tables and plots from a simulation output", define_report, run_report},
+    {"merge", "merge the outputs of sharded runs exactly", define_merge, run_merge},
     {"check", "golden regression of the shipped system configs", define_check, run_check},
     {"params", "list every parameter table with defaults, units and sources", define_params,
      run_params},

@@ -1,0 +1,104 @@
+// primesim merge: shard outputs of `primesim sim --shard i/N` into one
+// output, equal byte for byte to a single run over all samples.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "commands.hpp"
+#include "config/config.hpp"
+#include "stats.h"
+
+namespace primesim {
+
+void define_merge(Args &args)
+{
+    args.usage("OUT1/ OUT2/ ... -o OUT/",
+               "Merges the outputs of sharded runs (primesim sim --shard i/N): timesteps.csv\n"
+               "records and samples.csv rows are put in sample order, summary.json is computed\n"
+               "again from the merged records, and config.resolved.yaml is taken from OUT1 (the\n"
+               "shards' run settings must agree). The result equals, byte for byte, a single run\n"
+               "over all samples.");
+    args.option("out", 'o', "DIR", "output directory");
+    args.epilog("example:\n  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 0/2 -o s0/\n"
+                "  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 1/2 -o s1/\n"
+                "  primesim merge s0/ s1/ -o all/");
+}
+
+// Merges dir/samples.csv files (header + rows keyed by the first column).
+void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &out)
+{
+    std::string header;
+    std::vector<std::pair<unsigned long long, std::string>> rows;
+    for (const auto &d : dirs) {
+        std::ifstream in(d + "/samples.csv");
+        if (!in)
+            return; // nothing to merge (golden or older outputs)
+        std::string line;
+        std::getline(in, line);
+        if (header.empty())
+            header = line;
+        else if (line != header)
+            throw ConfigError(d + "/samples.csv: other columns than " + dirs[0]);
+        while (std::getline(in, line))
+            if (!line.empty())
+                rows.emplace_back(std::stoull(line.substr(0, line.find(','))), line);
+    }
+    std::sort(rows.begin(), rows.end());
+    std::ofstream o(out + "/samples.csv", std::ios::binary);
+    o << header << "\n";
+    for (const auto &r : rows)
+        o << r.second << "\n";
+}
+
+int merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
+{
+    std::vector<ps_stats_run *> runs;
+    struct Free {
+        std::vector<ps_stats_run *> &v;
+        ~Free()
+        {
+            for (ps_stats_run *r : v)
+                ps_stats_destroy(r);
+        }
+    } free_runs{runs};
+    ps_error err{};
+    for (const auto &d : dirs) {
+        ps_stats_run *r = nullptr;
+        if (ps_stats_read_csv((d + "/timesteps.csv").c_str(), &err, &r) != PS_OK)
+            throw ConfigError(err.message);
+        runs.push_back(r);
+    }
+    std::filesystem::create_directories(out);
+    ps_stats_run *merged = nullptr;
+    if (ps_stats_merge(runs.data(), runs.size(), &err, &merged) != PS_OK)
+        throw ConfigError(err.message);
+    std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> m(merged, ps_stats_destroy);
+    if (ps_stats_write_outputs(merged, out.c_str(), &err) != PS_OK)
+        throw std::runtime_error(err.message);
+    merge_samples_csv(dirs, out);
+    const std::string cfg = dirs[0] + "/config.resolved.yaml";
+    if (std::filesystem::exists(cfg) &&
+        std::filesystem::absolute(cfg) != std::filesystem::absolute(out + "/config.resolved.yaml"))
+        std::filesystem::copy_file(cfg, out + "/config.resolved.yaml",
+                                   std::filesystem::copy_options::overwrite_existing);
+    return 0;
+}
+
+int run_merge(const Args &args)
+{
+    if (args.positional().empty())
+        throw UsageError("expected one or more output directories to merge");
+    if (!args.has("out"))
+        throw UsageError("expected -o OUT/");
+    merge_outputs(args.positional(), args.value("out"));
+    std::printf("merged %zu outputs into %s (timesteps.csv, summary.json, samples.csv)\n",
+                args.positional().size(), args.value("out").c_str());
+    return 0;
+}
+
+} // namespace primesim
