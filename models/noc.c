@@ -77,6 +77,8 @@ struct ps_noc {
     ps_noc_delivery *done;
     size_t n_done, first_done, cap_done;
     ps_noc_stats st;
+    ps_noc_cycle_hook hook;
+    void *hook_ctx;
 };
 
 #define NO_PACKET UINT32_MAX
@@ -497,10 +499,32 @@ ps_status ps_noc_run(ps_noc *noc, uint64_t until, ps_noc_delivery *out, size_t c
             if (s != PS_OK)
                 return s;
         }
+        if (noc->hook)
+            noc->hook(noc->hook_ctx, noc, c);
         if (noc->n_done) {
             *n_out = drain(noc, out, cap);
             return noc->n_done ? PS_ERR_RANGE : PS_OK;
         }
     }
     return PS_OK;
+}
+
+int64_t ps_noc_flits_in_flight(const ps_noc *noc) { return noc ? noc->in_flight : 0; }
+
+int64_t ps_noc_router_flits(const ps_noc *noc, int64_t node)
+{
+    if (!noc || node < 0 || node >= noc->n)
+        return 0;
+    int64_t n = 0;
+    for (int k = 0; k < N_PORTS; k++)
+        n += noc->r[node].in[k].count;
+    return n;
+}
+
+void ps_noc_set_cycle_hook(ps_noc *noc, ps_noc_cycle_hook hook, void *ctx)
+{
+    if (!noc)
+        return;
+    noc->hook = hook;
+    noc->hook_ctx = ctx;
 }

@@ -110,6 +110,15 @@ ps_status ps_noc_inject(ps_noc *noc, int64_t src, int64_t dst, int64_t n_flits, 
 ps_status ps_noc_run(ps_noc *noc, uint64_t until, ps_noc_delivery *out, size_t cap,
                      size_t *n_out);
 
+/* Observation (tracing): flits buffered or on links in the whole mesh, and
+ * flits in router node's input buffers. */
+int64_t ps_noc_flits_in_flight(const ps_noc *noc);
+int64_t ps_noc_router_flits(const ps_noc *noc, int64_t node);
+/* Called at the end of every simulated busy cycle (after its deliveries);
+ * it may only observe. NULL removes it. Costs nothing when unset. */
+typedef void (*ps_noc_cycle_hook)(void *ctx, const ps_noc *noc, uint64_t cycle);
+void ps_noc_set_cycle_hook(ps_noc *noc, ps_noc_cycle_hook hook, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

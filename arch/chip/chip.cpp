@@ -150,7 +150,7 @@ static ps_status tile_adc_hook(void *ctx, size_t, uint32_t, double *col_ua, size
 
 class ChipImpl {
   public:
-    ChipImpl(Chip *owner, const SystemConfig &cfg, const ps_network &net);
+    ChipImpl(Chip *owner, const SystemConfig &cfg, const ps_network &net, const TraceOptions &trace);
     ~ChipImpl();
 
     const SystemConfig &cfg;
@@ -201,11 +201,20 @@ class ChipImpl {
     void controller_input(const Packet &p, uint64_t now);
     ps_noc_stats noc_base{};
     void reset_counters();
+
+    // tracing (trace.hpp): nullptr when off
+    TraceOptions topt;
+    std::unique_ptr<TraceSignals> tr;
+    std::vector<int> tr_busy, tr_reads, tr_tile_spikes; // per tile, -1 if none
+    std::vector<int> tr_layer_spikes;                   // per weight layer, -1 if none
+    int tr_sample = -1, tr_step = -1, tr_conf = -1, tr_pred = -1;
+    void trace_setup(const std::string &chip_name);
     ChipCounters counters() const;
 };
 
-ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_)
-    : cfg(cfg_), net(net_)
+ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_,
+                   const TraceOptions &trace)
+    : cfg(cfg_), net(net_), topt(trace)
 {
     ps_error err{};
     check(ps_network_check(&net, &err), err, "network");
@@ -237,9 +246,9 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
           err, "mapper");
     if (cfg.chip.io_node >= ps_noc_nodes(&cfg.noc))
         throw std::runtime_error("chip.io_node is outside the mesh");
-    noc = std::make_unique<NocModule>("noc", cfg.noc, cfg.energy_hybrid, clock);
+    noc = std::make_unique<NocModule>("noc", cfg.noc, cfg.energy_hybrid, clock,
+                                      topt.file && topt.noc ? topt.file : nullptr);
     noc->set_sink([this](const ps_noc_delivery &d) { on_delivery(d); });
-    (void)owner;
 
     // Weight layers with the golden model's grids (same keys, same conductances).
     wl_of.assign((size_t)net.n_layers, -1);
@@ -341,6 +350,40 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
         for (int64_t tl : layers[k].tiles)
             tiles[(size_t)tl].expected = sources;
     }
+    if (topt.file && (topt.tiles || topt.early_stop || topt.lif))
+        trace_setup(owner->name());
+}
+
+void ChipImpl::trace_setup(const std::string &me)
+{
+    tr = std::make_unique<TraceSignals>("trace", topt.file, clock);
+    tr_busy.assign(tiles.size(), -1);
+    tr_reads.assign(tiles.size(), -1);
+    tr_tile_spikes.assign(tiles.size(), -1);
+    tr_layer_spikes.assign(layers.size(), -1);
+    for (size_t k = 0; k < tiles.size(); k++) {
+        const std::string t = me + ".tiles(" + std::to_string(k) + ")";
+        if (topt.tiles) {
+            tr_busy[k] = tr->add(TraceSignals::BOOL, t + ".busy");
+            tr_reads[k] = tr->add(TraceSignals::INT, t + ".reads");
+        }
+        bool lif_home = false;
+        for (int64_t b : tiles[k].blocks)
+            lif_home |= blocks[(size_t)b].is_home &&
+                        layers[(size_t)tiles[k].wl].l->neuron == PS_NEURON_LIF;
+        if (topt.lif && lif_home)
+            tr_tile_spikes[k] = tr->add(TraceSignals::INT, t + ".spikes");
+    }
+    for (size_t k = 0; k < layers.size(); k++)
+        if (topt.lif && layers[k].l->neuron == PS_NEURON_LIF)
+            tr_layer_spikes[k] = tr->add(TraceSignals::INT,
+                                         me + ".layers(" + std::to_string(layers[k].index) + ").spikes");
+    if (topt.early_stop) {
+        tr_sample = tr->add(TraceSignals::INT, me + ".early_stop.sample");
+        tr_step = tr->add(TraceSignals::INT, me + ".early_stop.timestep");
+        tr_conf = tr->add(TraceSignals::REAL, me + ".early_stop.confidence");
+        tr_pred = tr->add(TraceSignals::INT, me + ".early_stop.prediction");
+    }
 }
 
 ChipImpl::~ChipImpl()
@@ -418,6 +461,16 @@ void ChipImpl::start_timestep(uint64_t ready)
     }
     for (auto &T : tiles)
         T.received = 0;
+    if (tr) {
+        for (int id : tr_tile_spikes)
+            if (id >= 0)
+                tr->set(id, ready, 0);
+        for (int id : tr_layer_spikes)
+            if (id >= 0)
+                tr->set(id, ready, 0);
+        if (tr_step >= 0)
+            tr->set(tr_step, ready, (double)t);
+    }
     outputs_pending = (int64_t)layers.back().homes.size();
     const uint64_t in_bits = (uint64_t)cfg.crossbar.input_bits;
     const uint64_t bits = std::min<uint64_t>(nnz * (bits_for(frame) + in_bits), frame * in_bits);
@@ -471,6 +524,12 @@ void ChipImpl::tile_input(TileRt &T, const Packet &p, uint64_t now)
         if (!L.group_done[(size_t)B.m.replica]) {
             compute_group(L, B.m.replica);
             L.group_done[(size_t)B.m.replica] = 1;
+        }
+        if (tr && tr_busy[(size_t)T.index] >= 0 && B.work_cycles) {
+            for (int id : {tr_busy[(size_t)T.index], tr_reads[(size_t)T.index]}) {
+                tr->add_to(id, now, 1);
+                tr->add_to(id, now + B.work_cycles, -1);
+            }
         }
         block_done(B, now + B.work_cycles);
     }
@@ -591,6 +650,10 @@ void ChipImpl::home_complete(BlockRt &h)
     const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n);
     const uint64_t out_at = h.ready_at + h.extra_adds_cycles + lif_cycles;
     const bool last = wl + 1 == layers.size();
+    if (tr && tr_busy[(size_t)T.index] >= 0 && out_at > h.ready_at) {
+        tr->add_to(tr_busy[(size_t)T.index], h.ready_at, 1);
+        tr->add_to(tr_busy[(size_t)T.index], out_at, -1);
+    }
     if (L.l->neuron == PS_NEURON_INTEGRATOR) {
         check(ps_lif_integrate(T.lif, mem.data(), cur.data(), n), "lif");
         for (size_t k = 0; k < n; k++)
@@ -608,6 +671,10 @@ void ChipImpl::home_complete(BlockRt &h)
         }
         L.spikes_now += n_spikes;
         spikes += n_spikes;
+        if (tr && tr_tile_spikes[(size_t)T.index] >= 0)
+            tr->add_to(tr_tile_spikes[(size_t)T.index], out_at, (double)n_spikes);
+        if (tr && tr_layer_spikes[wl] >= 0)
+            tr->add_to(tr_layer_spikes[wl], out_at, (double)n_spikes);
         if (!last) {
             LayerRt &N = layers[wl + 1];
             const uint64_t bits = std::min<uint64_t>(
@@ -658,6 +725,10 @@ void ChipImpl::controller_input(const Packet &, uint64_t now)
     t++;
     result.prediction = dec.prediction;
     result.confidence = dec.score;
+    if (tr && tr_conf >= 0) {
+        tr->set(tr_conf, decided, dec.score);
+        tr->set(tr_pred, decided, dec.prediction);
+    }
     if ((cfg.chip.early_stop && dec.stop) || t >= net.timesteps) {
         result.timesteps_run = t;
         result.cycles = decided - sample_start;
@@ -729,11 +800,12 @@ ChipCounters ChipImpl::counters() const
 
 // ---- Chip ----------------------------------------------------------------
 
-Chip::Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net)
+Chip::Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net,
+           const TraceOptions &trace)
     : sc_core::sc_module(name)
 {
     SC_HAS_PROCESS(Chip);
-    impl_ = std::make_unique<ChipImpl>(this, cfg, net);
+    impl_ = std::make_unique<ChipImpl>(this, cfg, net, trace);
     SC_THREAD(driver);
 }
 
@@ -778,6 +850,8 @@ void Chip::driver()
         check(ps_early_stop_begin_classify(c.es, c.layers.back().membrane.size()), "early stop");
         const uint64_t start = (uint64_t)(sc_core::sc_time_stamp() / c.clock);
         c.sample_start = start;
+        if (c.tr && c.tr_sample >= 0)
+            c.tr->set(c.tr_sample, start, (double)id);
         c.start_timestep(start);
         wait(c.sample_done);
         c.result.counters = c.counters();

@@ -25,6 +25,19 @@
 //  5. The controller decides (ps_early_stop_ops_cycles); the next frame is
 //     ready at that cycle, or the sample ends and the next one starts.
 // A packet ready at cycle c enters the mesh at c + 1.
+//
+// VCD tracing (TraceOptions, off by default; names under the chip's name,
+// with (k) for the path's [k], as VCD viewers read [] as bit ranges):
+//   tiles:      tiles(k).busy   1 while an array reads, partial sums add or
+//                               the LIF unit updates on tile k
+//               tiles(k).reads  arrays of tile k reading (reads in flight)
+//   noc:        noc.flits, noc.packets, noc.routers(n).flits (noc_module.hpp)
+//   early_stop: early_stop.sample (sample id), early_stop.timestep (the step
+//               being computed), early_stop.confidence and .prediction (at
+//               each decision)
+//   lif:        layers(i).spikes  spikes of LIF layer i so far this timestep
+//               tiles(k).spikes   the same for the homes on tile k
+// The signals only record (trace.hpp): results are the same with or without.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +49,7 @@
 
 #include "config/system_config.hpp"
 #include "network.h"
+#include "trace.hpp"
 
 namespace primesim::chip {
 
@@ -79,7 +93,8 @@ class ChipImpl;
 class Chip : public sc_core::sc_module {
   public:
     // cfg and net must outlive the chip.
-    Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net);
+    Chip(sc_core::sc_module_name name, const SystemConfig &cfg, const ps_network &net,
+         const TraceOptions &trace = {});
     ~Chip() override;
 
     // Samples to run: next(i, frames, id) fills frames (T x frame levels)

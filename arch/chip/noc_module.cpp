@@ -6,14 +6,36 @@
 namespace primesim::chip {
 
 NocModule::NocModule(sc_core::sc_module_name name, const ps_noc_params &p,
-                     const ps_energy_hybrid_params &energy, sc_core::sc_time clock)
+                     const ps_energy_hybrid_params &energy, sc_core::sc_time clock,
+                     sc_core::sc_trace_file *trace)
     : sc_core::sc_module(name), clock_(clock)
 {
     SC_HAS_PROCESS(NocModule);
     ps_error err{};
     if (ps_noc_create(&p, &energy, &err, &noc_) != PS_OK)
         throw std::runtime_error(err.message);
+    if (trace) {
+        const std::string me = this->name();
+        trace_ = std::make_unique<TraceSignals>("trace", trace, clock);
+        tr_flits_ = trace_->add(TraceSignals::INT, me + ".flits");
+        tr_packets_ = trace_->add(TraceSignals::INT, me + ".packets");
+        for (int64_t n = 0; n < ps_noc_nodes(&p); n++) {
+            const int id = trace_->add(TraceSignals::INT, me + ".routers(" + std::to_string(n) + ").flits");
+            if (n == 0)
+                tr_router0_ = id;
+        }
+        ps_noc_set_cycle_hook(noc_, &NocModule::on_cycle, this);
+    }
     SC_THREAD(run);
+}
+
+void NocModule::on_cycle(void *ctx, const ps_noc *noc, uint64_t cycle)
+{
+    NocModule *m = static_cast<NocModule *>(ctx);
+    m->trace_->set(m->tr_flits_, cycle, (double)ps_noc_flits_in_flight(noc));
+    const int64_t n = ps_noc_nodes(ps_noc_get_params(noc));
+    for (int64_t i = 0; i < n; i++)
+        m->trace_->set(m->tr_router0_ + (int)i, cycle, (double)ps_noc_router_flits(noc, i));
 }
 
 NocModule::~NocModule() { ps_noc_destroy(noc_); }
@@ -33,6 +55,8 @@ void NocModule::send(int64_t src, int64_t dst, uint64_t bits, uint64_t tag, uint
                                  ps_status_message(s) + "; mesh at cycle " +
                                  std::to_string(ps_noc_now(noc_)) + ")");
     sent_++;
+    if (trace_)
+        trace_->add_to(tr_packets_, ready_cycle + 1, 1);
     inject_ev_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -56,8 +80,11 @@ void NocModule::run()
         if (at > sc_core::sc_time_stamp())
             wait(at - sc_core::sc_time_stamp());
         for (;;) {
-            for (size_t k = 0; k < n; k++)
+            for (size_t k = 0; k < n; k++) {
+                if (trace_)
+                    trace_->add_to(tr_packets_, d[k].deliver_cycle, -1);
                 sink_(d[k]);
+            }
             if (s != PS_ERR_RANGE)
                 break;
             s = ps_noc_run(noc_, ps_noc_now(noc_), d, 64, &n);

@@ -7,13 +7,20 @@
 // data is ready (>= D); the packet enters the network one cycle later (the
 // network interface). The module wakes half a cycle after each delivery, so
 // every reaction of cycle D is queued before the mesh simulates past D.
+//
+// Tracing (trace != nullptr): <name>.flits (flits in the mesh: buffered or
+// on links), <name>.packets (sent and not yet delivered) and
+// <name>.routers(n).flits (flits in router n's input buffers), recorded at
+// the end of every busy cycle the mesh simulates.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <systemc>
 
 #include "noc.h"
+#include "trace.hpp"
 
 namespace primesim::chip {
 
@@ -22,7 +29,8 @@ class NocModule : public sc_core::sc_module {
     using Sink = std::function<void(const ps_noc_delivery &)>;
 
     NocModule(sc_core::sc_module_name name, const ps_noc_params &p,
-              const ps_energy_hybrid_params &energy, sc_core::sc_time clock);
+              const ps_energy_hybrid_params &energy, sc_core::sc_time clock,
+              sc_core::sc_trace_file *trace = nullptr);
     ~NocModule() override;
 
     void set_sink(Sink sink) { sink_ = std::move(sink); }
@@ -35,7 +43,10 @@ class NocModule : public sc_core::sc_module {
 
   private:
     void run();
+    static void on_cycle(void *ctx, const ps_noc *noc, uint64_t cycle);
     ps_noc *noc_ = nullptr;
+    std::unique_ptr<TraceSignals> trace_;
+    int tr_flits_ = -1, tr_packets_ = -1, tr_router0_ = -1;
     sc_core::sc_time clock_;
     sc_core::sc_event inject_ev_;
     Sink sink_;

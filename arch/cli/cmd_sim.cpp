@@ -32,7 +32,8 @@ namespace primesim {
 void define_sim(Args &args)
 {
     args.usage("SYSTEM.yaml --workload W.pwl --data DIR|FILE [--samples N] [--threshold T]\n"
-               "       [--jobs N | --shard i/N] [--golden] [-p KEY=VALUE]... -o OUT/ | --dry-run",
+               "       [--jobs N | --shard i/N] [--golden] [--vcd FILE.vcd [--trace GROUPS]]\n"
+               "       [-p KEY=VALUE]... -o OUT/ | --dry-run",
                "Runs a workload on the cycle-level chip built from SYSTEM.yaml: N-MNIST samples\n"
                "(a dataset directory or a packed file) are binned into frames with the workload's\n"
                "frame parameters and run one after another; early stop ends a sample when the\n"
@@ -50,8 +51,31 @@ void define_sim(Args &args)
     args.option("jobs", 'j', "N", "run N processes, each a shard, and merge their outputs");
     args.option("shard", 0, "i/N", "run samples k with k mod N = i");
     args.option("golden", 'g', "", "run the golden C model (no timing)");
-    args.epilog("example:\n  primesim sim configs/systems/prime_40nm.yaml --workload w.pwl "
-                "--data nmnist.nmnp --samples 100 -o out/");
+    args.option("vcd", 0, "FILE.vcd", "record chosen signals of the chip in a VCD file (off by default)");
+    args.option("trace", 0, "GROUPS", "signal groups for --vcd, comma-separated (default all)");
+    args.epilog(
+        "VCD tracing (--vcd; one process: not with --jobs or --golden; results are the same\n"
+        "with or without it). Signals, named by their path under 'chip', by --trace group:\n"
+        "  tiles       chip.tiles(k).busy    1 while tile k reads, adds partial sums or updates\n"
+        "                                    its neurons\n"
+        "              chip.tiles(k).reads   arrays of tile k reading (reads in flight)\n"
+        "  noc         chip.noc.flits        flits in the mesh (buffered or on links)\n"
+        "              chip.noc.packets      packets sent and not yet delivered\n"
+        "              chip.noc.routers(n).flits  flits in router n's input buffers\n"
+        "  early_stop  chip.early_stop.sample      id (index) of the sample running\n"
+        "              chip.early_stop.timestep    timestep being computed\n"
+        "              chip.early_stop.confidence  score of the last decision (real)\n"
+        "              chip.early_stop.prediction  class of the last decision\n"
+        "  lif         chip.layers(i).spikes  spikes of LIF layer i so far this timestep\n"
+        "              chip.tiles(k).spikes   the same for the LIF homes on tile k\n"
+        "(k) stands for the path's [k]: VCD viewers read [] as bit ranges.\n"
+        "Time is in ps; values change at the cycle the event happens. Every signal of every\n"
+        "tile and router makes big files: use --samples and --trace to keep them small.\n"
+        "\n"
+        "example:\n  primesim sim configs/systems/prime_40nm.yaml --workload w.pwl "
+        "--data nmnist.nmnp --samples 100 -o out/\n"
+        "  primesim sim configs/systems/prime_40nm.yaml --workload w.pwl --data nmnist.nmnp "
+        "--samples 2 --vcd out/run.vcd --trace tiles,early_stop -o out/");
 }
 
 namespace {
@@ -73,12 +97,12 @@ class Dataset {
             ps_nmnist_entry *e = nullptr;
             size_t n = 0;
             if (ps_nmnist_list(path.c_str(), &e, &n, &err) != PS_OK)
-                throw std::runtime_error(err.message);
+                throw ConfigError(err.message);
             entries_.assign(e, e + n);
             free(e);
         } else {
             if (ps_nmnist_packed_open(path.c_str(), &packed_, &err) != PS_OK)
-                throw std::runtime_error(err.message);
+                throw ConfigError(err.message);
             for (size_t i = 0; i < ps_nmnist_packed_count(packed_); i++)
                 entries_.push_back(ps_nmnist_packed_entry(packed_, i));
         }
@@ -103,10 +127,10 @@ class Dataset {
             s = ps_nmnist_read_file(path, false, &ev_, nullptr, &err);
         }
         if (s != PS_OK)
-            throw std::runtime_error(err.message);
+            throw ConfigError(err.message);
         std::vector<float> f(ps_frames_size(&fp_));
         if (ps_frames_bin(&fp_, ev_.ev, ev_.count, f.data(), &err) != PS_OK)
-            throw std::runtime_error(err.message);
+            throw ConfigError(err.message);
         Sample out{i, entries_[i].label, std::vector<uint16_t>(f.size())};
         for (size_t k = 0; k < f.size(); k++)
             out.frames[k] = (uint16_t)std::min(65535.0f, std::max(0.0f, std::round(f[k])));
@@ -267,6 +291,18 @@ int run_sim(const Args &args)
     const long long jobs = args.integer("jobs", 1, 1, 1024);
     if (jobs > 1 && args.has("shard"))
         throw UsageError("--jobs and --shard exclude each other");
+    if (args.has("trace") && !args.has("vcd"))
+        throw UsageError("--trace chooses signals for --vcd, which is missing");
+    chip::TraceOptions trace;
+    if (args.has("vcd")) {
+        if (jobs > 1 || args.has("golden"))
+            throw UsageError("--vcd traces one chip simulation: not with --jobs or --golden");
+        try {
+            trace = chip::TraceOptions::parse_groups(args.value("trace", "all"));
+        } catch (const std::invalid_argument &e) {
+            throw UsageError(std::string("--trace: ") + e.what());
+        }
+    }
     if (jobs > 1)
         return run_jobs(args, jobs, out);
     long long shard = 0, shards = 1;
@@ -336,26 +372,66 @@ int run_sim(const Args &args)
             lines.push_back(csv_row(k, s.label, r.prediction, r.timesteps_run, 0, cfg.system.clock_mhz, c));
         }
     } else {
+        // Errors inside SystemC are caught here and rethrown after it: bad
+        // data exits 2 (ConfigError), anything else 1.
+        std::string data_error, sim_error;
+        std::string vcd_path;
+        if (args.has("vcd")) {
+            vcd_path = args.value("vcd");
+            // SystemC appends ".vcd" to the name it is given.
+            if (vcd_path.size() > 4 && vcd_path.compare(vcd_path.size() - 4, 4, ".vcd") == 0)
+                vcd_path.resize(vcd_path.size() - 4);
+            const std::filesystem::path dir = std::filesystem::path(vcd_path).parent_path();
+            if (!dir.empty() && !std::filesystem::is_directory(dir))
+                throw ConfigError("--vcd: directory " + dir.string() + " does not exist");
+        }
         run_in_systemc([&] {
-            chip::Chip chip("chip", cfg, w->net);
-            std::vector<int> labels;
-            chip.set_workload(
-                [&](size_t i, std::vector<uint16_t> &f, uint64_t &id) {
-                    if (i >= mine.size())
-                        return false;
-                    Sample s = data.load(mine[i]);
-                    f = std::move(s.frames);
-                    id = mine[i];
-                    labels.push_back(s.label);
-                    return true;
-                },
-                [&](const chip::SampleResult &r) {
-                    lines.push_back(csv_row(r.sample_id, labels.back(), r.prediction, r.timesteps_run,
-                                            r.cycles, cfg.system.clock_mhz, r.counters));
-                });
-            sc_core::sc_start();
+            try {
+                sc_core::sc_trace_file *tf = nullptr;
+                if (!vcd_path.empty()) {
+                    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+                    tf = sc_core::sc_create_vcd_trace_file(vcd_path.c_str());
+                    if (!tf)
+                        throw ConfigError("--vcd: cannot create " + vcd_path + ".vcd");
+                    tf->set_time_unit(1, sc_core::SC_PS);
+                    trace.file = tf;
+                }
+                chip::Chip chip("chip", cfg, w->net, trace);
+                std::vector<int> labels;
+                chip.set_workload(
+                    [&](size_t i, std::vector<uint16_t> &f, uint64_t &id) {
+                        if (i >= mine.size() || !data_error.empty())
+                            return false;
+                        try {
+                            Sample s = data.load(mine[i]);
+                            f = std::move(s.frames);
+                            labels.push_back(s.label);
+                        } catch (const ConfigError &e) {
+                            data_error = e.what();
+                            return false;
+                        }
+                        id = mine[i];
+                        return true;
+                    },
+                    [&](const chip::SampleResult &r) {
+                        lines.push_back(csv_row(r.sample_id, labels.back(), r.prediction,
+                                                r.timesteps_run, r.cycles, cfg.system.clock_mhz,
+                                                r.counters));
+                    });
+                sc_core::sc_start();
+                if (tf)
+                    sc_core::sc_close_vcd_trace_file(tf);
+            } catch (const ConfigError &e) {
+                data_error = e.what();
+            } catch (const std::exception &e) {
+                sim_error = e.what();
+            }
             return 0;
         });
+        if (!data_error.empty())
+            throw ConfigError(data_error);
+        if (!sim_error.empty())
+            throw std::runtime_error(sim_error);
     }
     for (auto &l : lines) {
         csv << l;
