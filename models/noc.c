@@ -219,12 +219,16 @@ bool ps_noc_idle(const ps_noc *noc) { return noc->in_flight == 0 && noc->queued 
 static inline flit *ring_front(ring *q) { return &q->f[q->first]; }
 static inline void ring_pop(ring *q, uint32_t cap)
 {
-    q->first = (q->first + 1) % cap;
+    if (++q->first == cap) /* no division: this runs for every flit move */
+        q->first = 0;
     q->count--;
 }
 static inline void ring_push(ring *q, uint32_t cap, flit f)
 {
-    q->f[(q->first + q->count) % cap] = f;
+    uint32_t k = q->first + q->count;
+    if (k >= cap)
+        k -= cap;
+    q->f[k] = f;
     q->count++;
 }
 
@@ -315,29 +319,36 @@ static ps_status switch_router(ps_noc *noc, int64_t i, router *r, uint64_t c)
 {
     const uint32_t B = (uint32_t)noc->p.buffer_flits;
     int want[N_PORTS]; /* output wanted by each input's ready head flit, -1 none */
+    unsigned wanted = 0; /* bit o: some input wants output o */
     for (int k = 0; k < N_PORTS; k++) {
         want[k] = -1;
         if (r->in[k].count) {
             const flit *f = ring_front(&r->in[k]);
-            if (f->head && f->when <= c)
+            if (f->head && f->when <= c) {
                 want[k] = route(noc, i, noc->pk[f->pkt].dst);
+                wanted |= 1u << want[k];
+            }
         }
     }
     for (int o = 0; o < N_PORTS; o++) {
-        if (r->owner[o] < 0) {
-            for (int k = 1; k <= N_PORTS; k++) {
-                const int in = (r->rr_last[o] + k) % N_PORTS;
-                if (want[in] == o) {
-                    r->owner[o] = in;
-                    r->rr_last[o] = in;
-                    want[in] = -1;
-                    break;
+        if (wanted >> o & 1u) { /* allocation; nothing to do for outputs nobody wants */
+            if (r->owner[o] < 0) {
+                int in = r->rr_last[o];
+                for (int k = 1; k <= N_PORTS; k++) {
+                    if (++in == N_PORTS)
+                        in = 0;
+                    if (want[in] == o) {
+                        r->owner[o] = in;
+                        r->rr_last[o] = in;
+                        want[in] = -1;
+                        break;
+                    }
                 }
             }
+            for (int k = 0; k < N_PORTS; k++)
+                if (want[k] == o && r->owner[o] != k)
+                    noc->st.arbitration_losses++;
         }
-        for (int k = 0; k < N_PORTS; k++)
-            if (want[k] == o && r->owner[o] != k)
-                noc->st.arbitration_losses++;
         if (r->owner[o] < 0)
             continue;
         const int in = r->owner[o];
@@ -355,7 +366,10 @@ static ps_status switch_router(ps_noc *noc, int64_t i, router *r, uint64_t c)
         if (in != P_LOCAL) { /* the slot is free: credit back upstream */
             router *up = &noc->r[r->neighbour[in]];
             credit_ring *cr = &up->credit[opposite[in]];
-            cr->when[(cr->first + cr->count) % B] = c + (uint64_t)noc->p.credit_cycles;
+            uint32_t slot = cr->first + cr->count;
+            if (slot >= B)
+                slot -= B;
+            cr->when[slot] = c + (uint64_t)noc->p.credit_cycles;
             cr->count++;
             up->work++;
         }
@@ -390,7 +404,8 @@ static ps_status step_router(ps_noc *noc, int64_t i, uint64_t c)
     for (int o = 1; o < N_PORTS; o++) {
         credit_ring *cr = &r->credit[o];
         while (cr->count && cr->when[cr->first] <= c) {
-            cr->first = (cr->first + 1) % B;
+            if (++cr->first == B)
+                cr->first = 0;
             cr->count--;
             r->credits[o]++;
             r->work--;
