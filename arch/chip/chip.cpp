@@ -721,6 +721,7 @@ void ChipImpl::controller_input(const Packet &, uint64_t now)
             w >= 0 && layers[(size_t)w].l->neuron == PS_NEURON_LIF ? layers[(size_t)w].spikes_now : 0);
     }
     result.timestep_cycles.push_back(decided - step_start);
+    result.timestep_counters.push_back(counters()); // per-timestep records (stats/)
     timesteps++;
     t++;
     result.prediction = dec.prediction;

@@ -78,6 +78,7 @@ struct SampleResult {
     double confidence = 0;
     uint64_t cycles = 0;         // first frame ready to the final decision
     std::vector<uint64_t> timestep_cycles; // cycles of each timestep
+    std::vector<ChipCounters> timestep_counters; // the sample's counters after each decision
     ChipCounters counters;       // this sample's work
     std::vector<float> outputs;  // timesteps_run x n_outputs, U_t
     std::vector<uint64_t> spike_counts; // timesteps_run x n_layers

@@ -24,6 +24,7 @@
 #include "golden.h"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
+#include "stats.h"
 
 extern char **environ;
 
@@ -32,6 +33,7 @@ namespace primesim {
 void define_sim(Args &args)
 {
     args.usage("SYSTEM.yaml --workload W.pwl --data DIR|FILE [--samples N] [--threshold T]\n"
+               "       [--thresholds T1,T2,...]"
                "       [--jobs N | --shard i/N] [--golden] [--vcd FILE.vcd [--trace GROUPS]]\n"
                "       [-p KEY=VALUE]... -o OUT/ | --dry-run",
                "Runs a workload on the cycle-level chip built from SYSTEM.yaml: N-MNIST samples\n"
@@ -40,7 +42,12 @@ void define_sim(Args &args)
                "network is confident. --golden runs the golden C model instead (outputs and\n"
                "operation counts, no timing). Writes OUT/config.resolved.yaml and OUT/samples.csv\n"
                "and prints a summary. The early-stop alpha and theta come from the workload;\n"
-               "--threshold overrides theta. --dry-run only resolves and checks the config.");
+               "--threshold overrides theta. --dry-run only resolves and checks the config.\n"
+               "Also writes OUT/timesteps.csv (one record per sample x timestep: energy by\n"
+               "component, latency, compute load, spikes per layer, confidence; the event-driven\n"
+               "and dense digital baselines on the same work), OUT/summary.json and OUT/report.md\n"
+               "with SVG plots (see primesim report). --thresholds runs every sample at full T\n"
+               "once and replays the early stop at each threshold: the classification table.");
     args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p adc.bits=6 (repeatable)");
     args.option("out", 'o', "DIR", "output directory");
     args.option("dry-run", 'n', "", "resolve and check the config, write it, simulate nothing");
@@ -48,6 +55,7 @@ void define_sim(Args &args)
     args.option("data", 'd', "DIR|FILE", "N-MNIST directory (Train/Test or 0..9) or packed file");
     args.option("samples", 's', "N", "run the first N samples (default all)");
     args.option("threshold", 't', "THETA", "early-stop confidence threshold");
+    args.option("thresholds", 0, "T1,T2,...", "sweep: trace at full T, replay each threshold");
     args.option("jobs", 'j', "N", "run N processes, each a shard, and merge their outputs");
     args.option("shard", 0, "i/N", "run samples k with k mod N = i");
     args.option("golden", 'g', "", "run the golden C model (no timing)");
@@ -77,6 +85,10 @@ void define_sim(Args &args)
         "  primesim sim configs/systems/prime_40nm.yaml --workload w.pwl --data nmnist.nmnp "
         "--samples 2 --vcd out/run.vcd --trace tiles,early_stop -o out/");
 }
+
+// cmd_merge.cpp, cmd_report.cpp
+int merge_outputs(const std::vector<std::string> &dirs, const std::string &out);
+void write_report(const ps_stats_run *run, const std::string &dir, const std::string &title);
 
 namespace {
 
@@ -169,6 +181,164 @@ std::string csv_row(size_t index, int label, int prediction, int64_t timesteps, 
     return buf;
 }
 
+// Per-timestep statistics (stats/): one record per sample x timestep from
+// the chip's counters after each decision (or the golden model's), with
+// both digital baselines run on the same work, timestep by timestep.
+class StatsCollector {
+  public:
+    StatsCollector(const SystemConfig &cfg, const ps_network &net, const std::vector<double> &sweep,
+                   bool timed)
+        : cfg_(cfg), net_(net)
+    {
+        if (net.n_layers > PS_STATS_MAX_LAYERS)
+            throw ConfigError("stats: more than " + std::to_string(PS_STATS_MAX_LAYERS) + " layers");
+        ps_params_set_defaults(&ps_baseline_param_table, &bp_);
+        bp_.clock_mhz = cfg.system.clock_mhz; // baselines at the hybrid chip's digital clock
+        ps_error err{};
+        if (ps_baseline_create(&bp_, &cfg.energy_digital, &net, &err, &b_) != PS_OK)
+            throw ConfigError(std::string("baseline: ") + err.message);
+        ps_stats_meta m{};
+        m.timesteps = net.timesteps;
+        m.n_layers = net.n_layers;
+        m.clock_mhz = cfg.system.clock_mhz;
+        m.theta = cfg.early_stop.theta;
+        m.early_stop = cfg.chip.early_stop;
+        m.timed = timed;
+        if (sweep.size() > PS_STATS_MAX_THRESHOLDS)
+            throw UsageError("--thresholds: at most " + std::to_string(PS_STATS_MAX_THRESHOLDS));
+        m.n_thresholds = sweep.size();
+        std::copy(sweep.begin(), sweep.end(), m.thresholds);
+        std::snprintf(m.system, sizeof m.system, "%s", cfg.system.name);
+        if (ps_stats_create(&m, &err, &run_) != PS_OK)
+            throw ConfigError(err.message);
+        const ps_layer &out = net.layers[net.n_layers - 1];
+        K_ = (size_t)ps_layer_out_size(&out);
+        const ps_early_stop_ops ops = ps_early_stop_classify_ops(K_);
+        es_cycles_ = (uint64_t)ps_early_stop_ops_cycles(&cfg.early_stop, &ops);
+        es_pj_ = ps_early_stop_ops_energy_pj(&cfg.early_stop, &ops);
+    }
+    ~StatsCollector()
+    {
+        ps_baseline_destroy(b_);
+        ps_stats_destroy(run_);
+    }
+    StatsCollector(const StatsCollector &) = delete;
+    StatsCollector &operator=(const StatsCollector &) = delete;
+
+    // cum[t]: the sample's counters after the decision of step t + 1.
+    void add_chip(const chip::SampleResult &r, int label)
+    {
+        const size_t T = (size_t)r.timesteps_run;
+        if (r.timestep_counters.size() != T || r.timestep_cycles.size() != T)
+            throw std::runtime_error("chip: per-timestep counters missing");
+        std::vector<double> conf;
+        std::vector<int32_t> pred;
+        trace(r.outputs.data(), T, conf, pred);
+        chip::ChipCounters prev;
+        for (size_t t = 0; t < T; t++) {
+            const chip::ChipCounters d = r.timestep_counters[t] - prev;
+            prev = r.timestep_counters[t];
+            ps_stats_hybrid_step h{};
+            h.cycles = r.timestep_cycles[t];
+            h.crossbar_pj = d.crossbar_pj;
+            h.dac_pj = d.dac_pj;
+            h.adc_pj = d.adc_pj;
+            h.accumulate_pj = d.accumulate_pj;
+            h.lif_pj = d.lif_pj;
+            h.buffer_pj = d.buffer_pj;
+            h.noc_pj = d.noc_pj;
+            h.early_stop_pj = d.early_stop_pj;
+            h.synaptic_ops = d.synaptic_ops;
+            h.crossbar_reads = d.reads;
+            h.analogue_cycles = d.analogue_cycles;
+            h.active_rows = d.active_rows;
+            h.adc_conversions = d.adc_conversions;
+            h.accumulates = d.accumulates;
+            h.noc_flits = d.noc_flits;
+            h.spikes = d.spikes;
+            h.early_stop_cycles = es_cycles_;
+            for (int64_t l = 0; l < net_.n_layers; l++)
+                h.spikes_per_layer[l] = r.spike_counts[t * (size_t)net_.n_layers + (size_t)l];
+            add(r.sample_id, label, (int64_t)t + 1, pred[t], conf[t], h);
+        }
+    }
+
+    // Golden model: no timing; cum[t] = its stats after step t + 1's last layer.
+    void add_golden(uint64_t id, int label, size_t T, const float *outputs, const uint64_t *spikes,
+                    const std::vector<ps_golden_stats> &cum)
+    {
+        std::vector<double> conf;
+        std::vector<int32_t> pred;
+        trace(outputs, T, conf, pred);
+        ps_golden_stats prev{};
+        for (size_t t = 0; t < T && t < cum.size(); t++) {
+            const ps_golden_stats &c = cum[t];
+            ps_stats_hybrid_step h{};
+            h.crossbar_pj = c.crossbar.arrays.cell_energy_pj - prev.crossbar.arrays.cell_energy_pj;
+            h.dac_pj = c.crossbar.arrays.driver_energy_pj - prev.crossbar.arrays.driver_energy_pj;
+            h.adc_pj = c.adc.energy_pj - prev.adc.energy_pj;
+            h.lif_pj = c.lif.energy_pj - prev.lif.energy_pj;
+            h.early_stop_pj = es_pj_;
+            h.synaptic_ops = c.synaptic_ops - prev.synaptic_ops;
+            h.crossbar_reads = c.crossbar.arrays.reads - prev.crossbar.arrays.reads;
+            h.analogue_cycles = c.crossbar.arrays.cycles - prev.crossbar.arrays.cycles;
+            h.active_rows = c.crossbar.arrays.active_rows - prev.crossbar.arrays.active_rows;
+            h.spikes = c.lif.spikes - prev.lif.spikes;
+            h.early_stop_cycles = es_cycles_;
+            for (int64_t l = 0; l < net_.n_layers; l++)
+                h.spikes_per_layer[l] = spikes[t * (size_t)net_.n_layers + (size_t)l];
+            prev = c;
+            add(id, label, (int64_t)t + 1, pred[t], conf[t], h);
+        }
+    }
+
+    ps_stats_run *run() { return run_; }
+
+  private:
+    void trace(const float *outputs, size_t T, std::vector<double> &conf, std::vector<int32_t> &pred)
+    {
+        conf.assign(T, 0.0);
+        pred.assign(T, -1);
+        if (T && ps_early_stop_classify_trace(cfg_.early_stop.alpha, outputs, T, K_, conf.data(),
+                                              pred.data()) != PS_OK)
+            throw std::runtime_error("early-stop trace failed");
+    }
+    void add(uint64_t id, int label, int64_t t, int32_t pred, double conf,
+             const ps_stats_hybrid_step &h)
+    {
+        ps_stats_record rec;
+        if (ps_stats_record_fill(&rec, ps_stats_get_meta(run_), id, label, t, pred, conf, &h, b_,
+                                 &bp_) != PS_OK ||
+            ps_stats_add(run_, &rec) != PS_OK)
+            throw std::runtime_error("stats: cannot record sample " + std::to_string(id));
+    }
+
+    const SystemConfig &cfg_;
+    const ps_network &net_;
+    ps_baseline_params bp_{};
+    ps_baseline *b_ = nullptr;
+    ps_stats_run *run_ = nullptr;
+    size_t K_ = 0;
+    uint64_t es_cycles_ = 0;
+    double es_pj_ = 0;
+};
+
+std::vector<double> parse_thresholds(const std::string &s)
+{
+    std::vector<double> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        char *end = nullptr;
+        const double x = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end || !(x >= 0 && x <= 1))
+            throw UsageError("--thresholds expects numbers in [0, 1] separated by commas, got '" +
+                             s + "'");
+        out.push_back(x);
+    }
+    return out;
+}
+
 void parse_shard(const std::string &s, long long &i, long long &n)
 {
     if (std::sscanf(s.c_str(), "%lld/%lld", &i, &n) != 2 || n < 1 || i < 0 || i >= n)
@@ -207,7 +377,7 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
         std::vector<std::string> a = {exe, "sim", args.positional()[0]};
-        for (const char *opt : {"workload", "data", "samples", "threshold"})
+        for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
             if (args.has(opt)) {
                 a.push_back(std::string("--") + opt);
                 a.push_back(args.value(opt));
@@ -259,8 +429,18 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
     }
     std::filesystem::copy_file(out + "/shards/0/config.resolved.yaml", out + "/config.resolved.yaml",
                                std::filesystem::copy_options::overwrite_existing);
+    std::vector<std::string> dirs;
+    for (long long i = 0; i < jobs; i++)
+        dirs.push_back(out + "/shards/" + std::to_string(i));
+    merge_outputs(dirs, out); // timesteps.csv, summary.json (samples.csv the same)
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print_summary(lines, secs, args.has("golden"));
+    ps_error err{};
+    ps_stats_run *r = nullptr;
+    if (ps_stats_read_csv((out + "/timesteps.csv").c_str(), &err, &r) != PS_OK)
+        throw std::runtime_error(err.message);
+    std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> run(r, ps_stats_destroy);
+    write_report(r, out, "primesim sim: " + args.positional()[0]);
     return 0;
 }
 
@@ -321,8 +501,14 @@ int run_sim(const Args &args)
     std::snprintf(num, sizeof num, "%.17g", w->early_stop_theta);
     overrides.push_back("early_stop.theta=" + (args.has("threshold") ? args.value("threshold")
                                                                       : std::string(num)));
+    std::vector<double> sweep;
+    if (args.has("thresholds")) {
+        sweep = parse_thresholds(args.value("thresholds"));
+        overrides.push_back("chip.early_stop=false"); // full-T traces, stops replayed
+    }
     doc = load_and_bind(args.positional()[0], overrides, schema);
     write_resolved_config(out, schema, doc, overrides);
+    StatsCollector stats(cfg, w->net, sweep, !args.has("golden"));
 
     Dataset data(args.value("data"), w->frames);
     size_t total = data.size();
@@ -353,7 +539,23 @@ int run_sim(const Args &args)
             throw ConfigError(err.message);
         std::unique_ptr<ps_golden, void (*)(ps_golden *)> gh(g, ps_golden_destroy);
         ps_golden_stats before{}, after{};
+        struct Obs {
+            ps_golden *g;
+            int64_t last;
+            std::vector<ps_golden_stats> cum;
+        } obs{g, w->net.n_layers - 1, {}};
+        ps_golden_set_observer(
+            g,
+            [](void *ctx, int64_t, int64_t layer, const float *, size_t) {
+                Obs *o = static_cast<Obs *>(ctx);
+                if (layer == o->last) { // the step's work is done: snapshot for its record
+                    o->cum.emplace_back();
+                    ps_golden_stats_get(o->g, &o->cum.back());
+                }
+            },
+            &obs);
         for (size_t k : mine) {
+            obs.cum.clear();
             Sample s = data.load(k);
             ps_golden_reset(g); // per-sample sums independent of the samples before
             ps_golden_stats_get(g, &before);
@@ -370,6 +572,8 @@ int run_sim(const Args &args)
             c.synaptic_ops = after.synaptic_ops - before.synaptic_ops;
             c.spikes = after.lif.spikes - before.lif.spikes;
             lines.push_back(csv_row(k, s.label, r.prediction, r.timesteps_run, 0, cfg.system.clock_mhz, c));
+            stats.add_golden(k, s.label, (size_t)r.timesteps_run, ps_golden_outputs(g),
+                             ps_golden_spike_counts(g), obs.cum);
         }
     } else {
         // Errors inside SystemC are caught here and rethrown after it: bad
@@ -417,6 +621,7 @@ int run_sim(const Args &args)
                         lines.push_back(csv_row(r.sample_id, labels.back(), r.prediction,
                                                 r.timesteps_run, r.cycles, cfg.system.clock_mhz,
                                                 r.counters));
+                        stats.add_chip(r, labels.back());
                     });
                 sc_core::sc_start();
                 if (tf)
@@ -439,8 +644,12 @@ int run_sim(const Args &args)
     }
     csv.close();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!args.has("shard"))
+    if (ps_stats_write_outputs(stats.run(), out.c_str(), &err) != PS_OK)
+        throw std::runtime_error(err.message);
+    if (!args.has("shard")) {
         print_summary(lines, secs, args.has("golden"));
+        write_report(stats.run(), out, "primesim sim: " + args.positional()[0]);
+    }
     return 0;
 }
 
