@@ -87,6 +87,7 @@ ps_status ps_mapper_create(const ps_mapper_params *p, const ps_network *net, int
         ml->row_tiles = (l->rows + array_rows - 1) / array_rows;
         ml->col_tiles = (l->cols + array_cols - 1) / array_cols;
         ml->replicas = l->kind == PS_LAYER_CONV2D ? p->replicate_conv : 1;
+        const int64_t positions = l->kind == PS_LAYER_CONV2D ? l->out_h * l->out_w : 1;
         ml->first_block = m->n_blocks;
         ml->first_tile = tile;
         for (int64_t r = 0; r < ml->replicas; r++) {
@@ -103,6 +104,8 @@ ps_status ps_mapper_create(const ps_mapper_params *p, const ps_network *net, int
                     b->nrows = l->rows - b->row0 < array_rows ? l->rows - b->row0 : array_rows;
                     b->col0 = tc * array_cols;
                     b->ncols = l->cols - b->col0 < array_cols ? l->cols - b->col0 : array_cols;
+                    b->pos0 = r * positions / ml->replicas;
+                    b->npos = (r + 1) * positions / ml->replicas - b->pos0;
                     b->tile = tile;
                     b->slot = slot;
                     b->node = p->first_node + tile;
@@ -179,6 +182,115 @@ const ps_mapper_block *ps_mapper_block_at(const ps_mapper *m, int64_t b)
 }
 int64_t ps_mapper_n_tiles(const ps_mapper *m) { return m->n_tiles; }
 int64_t ps_mapper_tile_node(const ps_mapper *m, int64_t tile) { return m->p.first_node + tile; }
+
+int64_t ps_mapper_source_of(const ps_mapper *m, int64_t layer, int64_t *size)
+{
+    if (!m || !ps_mapper_layer_of(m, layer))
+        return -2;
+    int64_t src = layer - 1;
+    while (src >= 0 && !ps_layer_has_weights(&m->net->layers[src]))
+        src--;
+    if (size)
+        *size = src < 0 ? m->net->in_c * m->net->in_h * m->net->in_w
+                        : ps_layer_out_size(&m->net->layers[src]);
+    return src;
+}
+
+/* Marks in `need` (the input of pool layer p) every entry that a marked
+ * entry of `mark` (its output) sums. */
+static void pool_back(const ps_layer *p, const uint8_t *mark, uint8_t *need)
+{
+    for (int64_t c = 0; c < p->out_c; c++)
+        for (int64_t oy = 0; oy < p->out_h; oy++)
+            for (int64_t ox = 0; ox < p->out_w; ox++) {
+                if (!mark[(c * p->out_h + oy) * p->out_w + ox])
+                    continue;
+                for (int64_t ky = 0; ky < p->kernel; ky++)
+                    for (int64_t kx = 0; kx < p->kernel; kx++)
+                        need[(c * p->in_h + oy * p->stride + ky) * p->in_w + ox * p->stride + kx] = 1;
+            }
+}
+
+ps_status ps_mapper_block_needs(const ps_mapper *m, int64_t b, uint8_t *need)
+{
+    if (!m || !need || b < 0 || b >= m->n_blocks)
+        return PS_ERR_INVALID_ARG;
+    const ps_mapper_block *B = &m->blocks[b];
+    const ps_layer *l = &m->net->layers[B->layer];
+    int64_t src_size = 0;
+    const int64_t src = ps_mapper_source_of(m, B->layer, &src_size);
+    /* marks over the layer's input, then back through the pools */
+    uint8_t *mark = NULL;
+    if (PS_CALLOC_ARRAY(mark, (size_t)ps_layer_in_size(l)) != PS_OK)
+        return PS_ERR_NOMEM;
+    if (l->kind == PS_LAYER_LINEAR) {
+        for (int64_t r = B->row0; r < B->row0 + B->nrows; r++)
+            mark[r] = 1;
+    } else {
+        const int64_t k = l->kernel;
+        for (int64_t pos = B->pos0; pos < B->pos0 + B->npos; pos++) {
+            const int64_t oy = pos / l->out_w, ox = pos % l->out_w;
+            for (int64_t r = B->row0; r < B->row0 + B->nrows; r++) {
+                const int64_t c = r / (k * k), ky = (r / k) % k, kx = r % k;
+                const int64_t y = oy * l->stride - l->padding + ky;
+                const int64_t x = ox * l->stride - l->padding + kx;
+                if (y >= 0 && y < l->in_h && x >= 0 && x < l->in_w)
+                    mark[(c * l->in_h + y) * l->in_w + x] = 1;
+            }
+        }
+    }
+    for (int64_t p = B->layer - 1; p > src; p--) {
+        const ps_layer *pl = &m->net->layers[p];
+        uint8_t *prev = NULL;
+        if (PS_CALLOC_ARRAY(prev, (size_t)ps_layer_in_size(pl)) != PS_OK) {
+            free(mark);
+            return PS_ERR_NOMEM;
+        }
+        pool_back(pl, mark, prev);
+        free(mark);
+        mark = prev;
+    }
+    for (int64_t s = 0; s < src_size; s++)
+        need[s] |= mark[s];
+    free(mark);
+    return PS_OK;
+}
+
+/* Appends the outputs of pools first..last that input entry e of pool
+ * `first` reaches, one per path. */
+static void fan_forward(const ps_network *net, int64_t first, int64_t last, int64_t e, int64_t *out,
+                        int64_t cap, int64_t *n)
+{
+    if (first > last) {
+        if (*n < cap)
+            out[*n] = e;
+        (*n)++;
+        return;
+    }
+    const ps_layer *p = &net->layers[first];
+    const int64_t c = e / (p->in_h * p->in_w), y = (e / p->in_w) % p->in_h, x = e % p->in_w;
+    for (int64_t oy = 0; oy < p->out_h; oy++) {
+        if (y < oy * p->stride || y >= oy * p->stride + p->kernel)
+            continue;
+        for (int64_t ox = 0; ox < p->out_w; ox++) {
+            if (x < ox * p->stride || x >= ox * p->stride + p->kernel)
+                continue;
+            fan_forward(net, first + 1, last, (c * p->out_h + oy) * p->out_w + ox, out, cap, n);
+        }
+    }
+}
+
+int64_t ps_mapper_source_fanout(const ps_mapper *m, int64_t layer, int64_t s, int64_t *out,
+                                int64_t cap)
+{
+    int64_t size = 0;
+    const int64_t src = ps_mapper_source_of(m, layer, &size);
+    if (src < -1 || s < 0 || s >= size || (cap > 0 && !out))
+        return -1;
+    int64_t n = 0;
+    fan_forward(m->net, src + 1, layer - 1, s, out, cap, &n);
+    return n;
+}
 
 int ps_mapper_report(const ps_mapper *m, char *buf, size_t size)
 {

@@ -3,7 +3,10 @@
  * splits large matrices into row tiles x column tiles exactly as
  * ps_crossbar_map does (block (tr, tc) is the layer grid's array
  * tr * col_tiles + tc), optionally replicates conv layers for throughput
- * (replica r computes the output positions p with p % replicas == r), and
+ * (replica r of a conv with P output positions computes the consecutive
+ * positions, in raster order, from floor(r * P / replicas) to
+ * floor((r + 1) * P / replicas) - 1, so its receptive fields, and the inputs
+ * it needs, stay local), and
  * puts the arrays on tiles of arrays_per_tile slots at mesh nodes.
  *
  * Placement: layer by layer, replica by replica, column tile by column
@@ -43,6 +46,7 @@ typedef struct ps_mapper_block {
     int64_t grid_tile;   /* tr * col_tiles + tc: the array in the layer's crossbar grid */
     int64_t tr, tc, replica;
     int64_t row0, nrows, col0, ncols; /* matrix block */
+    int64_t pos0, npos;  /* output positions its replica computes (linear: 0, 1) */
     int64_t tile, slot;  /* chip tile and array slot in it */
     int64_t node;        /* mesh node of the tile */
     int64_t home;        /* block index of (layer, replica, tc, tr = 0) */
@@ -87,6 +91,28 @@ int64_t ps_mapper_n_blocks(const ps_mapper *m);
 const ps_mapper_block *ps_mapper_block_at(const ps_mapper *m, int64_t b);
 int64_t ps_mapper_n_tiles(const ps_mapper *m);
 int64_t ps_mapper_tile_node(const ps_mapper *m, int64_t tile);
+
+/* What a block reads. The source of weight layer `layer` is the layer whose
+ * output feeds it through the pooling layers between them (the layer before
+ * the first of them), or -1 for the network input; *size is that output's
+ * size. Returns -2 when `layer` is not a mapped weight layer. */
+int64_t ps_mapper_source_of(const ps_mapper *m, int64_t layer, int64_t *size);
+
+/* Marks need[s] = 1 (ORs into need, one byte per source neuron, in the
+ * source's flat (c, y, x) order) for every source neuron the reads of block
+ * b depend on: the inputs of its rows (row (c*k+ky)*k+kx of a conv at each
+ * output position of its replica, inside the padding; row r of a linear
+ * layer) traced back through every pooling window between the source and
+ * the layer. */
+ps_status ps_mapper_block_needs(const ps_mapper *m, int64_t b, uint8_t *need);
+
+/* The entries of weight layer `layer`'s input (after the pools between it
+ * and its source) that source neuron s feeds, an entry repeated once per
+ * pooling path from s to it (the pools sum), into out (up to cap);
+ * returns how many there are (> cap: out holds the first cap), or -1 for a
+ * bad layer or s. Without pools that is s itself. */
+int64_t ps_mapper_source_fanout(const ps_mapper *m, int64_t layer, int64_t s, int64_t *out,
+                                int64_t cap);
 
 /* Utilisation report, one line per layer and a total, into buf (as
  * snprintf: returns the length needed). */

@@ -75,8 +75,8 @@ struct Packet {
     int64_t src = 0;       // source home block (spikes/output), block (psum)
     int64_t dst_tile = -1; // -1: the controller
     uint64_t bits = 0;
-    std::shared_ptr<const std::vector<uint32_t>> spikes; // global neuron indices
-    std::shared_ptr<const std::vector<uint16_t>> frame;  // input levels
+    std::shared_ptr<const std::vector<uint32_t>> spikes; // source neurons the destination needs
+    std::shared_ptr<const std::vector<uint16_t>> frame;  // input levels (input: of those indices)
 };
 
 } // namespace
@@ -87,6 +87,9 @@ struct BlockRt {
     std::vector<uint16_t> scratch; // array rows, zero past nrows
     uint64_t work_cycles = 0;      // this timestep
     bool is_home = false;
+    std::vector<double> psum;      // this timestep: positions of its replica x ncols
+    std::vector<uint8_t> skipped;  // per position: every row zero, no read
+    int64_t sender = -1;           // home of a LIF layer: its index among the layer's homes
     // home only
     std::vector<uint32_t> neurons; // global output indices of its columns x positions
     int64_t pending = 0;           // row-tile contributions still to arrive
@@ -103,19 +106,21 @@ struct LayerRt {
     ps_crossbar_grid *grid = nullptr;
     std::vector<int64_t> pools;       // pool layers before it
     int64_t src_layer = -1;           // the layer whose output feeds its first pool / itself
-    std::vector<uint16_t> src_map;    // that output as levels
-    std::vector<uint16_t> in_levels;  // after the pools
+    std::vector<uint16_t> src_map;    // that output as levels (observer only)
     std::vector<std::vector<uint16_t>> pool_buf;
     double in_scale = 1.0;
-    bool built = false;
-    std::vector<uint64_t> applied;    // per source: stamp of the last applied payload
     std::vector<int64_t> tiles;       // chip tiles holding its blocks
     std::vector<int64_t> homes;       // home block indices
-    std::vector<uint8_t> group_done;  // per replica, this timestep
     int64_t positions = 1;
+    // Who sends what to its tiles (from the mapper's needed sets): senders
+    // are the streamer (layer 0: sender 0) or the homes of the layer before.
+    std::vector<std::vector<int64_t>> sender_dests;   // per sender: destination tiles, ascending
+    std::vector<std::vector<uint64_t>> sender_needed; // per sender and destination: neurons needed
+    std::vector<uint32_t> dest_off, dest_slot;        // per source neuron: slots in its sender's dests
+    std::vector<uint32_t> fan_off, fan_idx;           // per source neuron: input entries (pools)
+    std::vector<std::vector<uint32_t>> out_lists;     // scratch: per destination slot
     std::vector<float> current, membrane;
     std::vector<uint8_t> spikes;
-    std::vector<uint16_t> patch;
     std::vector<double> out_ua, part;
     std::vector<uint32_t> kept_per_row;
     int64_t homes_done = 0;
@@ -129,7 +134,9 @@ struct TileRt {
     ps_adc *adc = nullptr;
     ps_lif *lif = nullptr;
     int64_t n_adcs = 1;
-    int64_t expected = 0, received = 0;
+    int64_t expected = 0, received = 0; // input packets of a timestep
+    std::vector<uint16_t> in;            // its view of the layer input (what it was sent)
+    std::vector<uint32_t> touched;       // entries of `in` set this timestep
     uint64_t conversions = 0;
     uint64_t buffer_bytes = 0;
 };
@@ -194,8 +201,10 @@ class ChipImpl {
     void on_delivery(const ps_noc_delivery &d);
     void start_timestep(uint64_t ready);
     void tile_input(TileRt &tile, const Packet &p, uint64_t now);
-    void build_input(LayerRt &L);
-    void compute_group(LayerRt &L, int64_t replica);
+    void tile_compute(TileRt &T);
+    void observe_pools(LayerRt &N, const uint16_t *src);
+    void setup_routes(size_t k);
+    std::vector<uint16_t> patch; // scratch: one conv patch
     void block_done(BlockRt &b, uint64_t at);
     void home_complete(BlockRt &h);
     void controller_input(const Packet &p, uint64_t now);
@@ -285,16 +294,19 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
                                     ? (size_t)(net.in_c * net.in_h * net.in_w)
                                     : (size_t)ps_layer_out_size(&net.layers[L.src_layer]);
         L.src_map.assign(src_size, 0);
-        for (int64_t p : L.pools)
-            L.pool_buf.emplace_back((size_t)ps_layer_out_size(&net.layers[p]), 0);
-        L.in_levels.assign((size_t)ps_layer_in_size(l), 0);
+        for (int64_t p : L.pools) {
+            const ps_layer *pl = &net.layers[p];
+            L.pool_buf.emplace_back((size_t)ps_layer_out_size(pl), 0);
+            L.in_scale /= (double)(pl->kernel * pl->kernel);
+        }
         L.positions = l->kind == PS_LAYER_CONV2D ? l->out_h * l->out_w : 1;
         const size_t outn = (size_t)ps_layer_out_size(l);
         L.current.assign(outn, 0);
         L.membrane.assign(outn, 0);
         L.spikes.assign(outn, 0);
         L.observed.assign(outn, 0);
-        L.patch.assign((size_t)l->rows, 0);
+        if (patch.size() < (size_t)l->rows)
+            patch.resize((size_t)l->rows);
         L.out_ua.assign((size_t)l->cols, 0);
         L.part.assign((size_t)cfg.crossbar.cols, 0);
         L.kept_per_row.assign((size_t)l->rows, 0);
@@ -304,7 +316,6 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
                 kept += l->keep ? l->keep[r * l->cols + c] != 0 : 1;
             L.kept_per_row[(size_t)r] = kept;
         }
-        L.group_done.assign((size_t)L.ml->replicas, 0);
         wl_of[(size_t)i] = (int64_t)layers.size();
         layers.push_back(std::move(L));
     }
@@ -332,26 +343,104 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
         TileRt &T = tiles[(size_t)B.m.tile];
         T.blocks.push_back(b);
         T.wl = wl_of[(size_t)B.m.layer];
+        if (T.in.empty())
+            T.in.assign((size_t)ps_layer_in_size(L.l), 0);
+        B.psum.assign((size_t)(B.m.npos * B.m.ncols), 0.0);
+        B.skipped.assign((size_t)B.m.npos, 0);
         if (std::find(L.tiles.begin(), L.tiles.end(), B.m.tile) == L.tiles.end())
             L.tiles.push_back(B.m.tile);
         if (B.is_home) {
+            B.sender = (int64_t)L.homes.size();
             L.homes.push_back(b);
-            const int64_t R = L.ml->replicas;
             for (int64_t c = B.m.col0; c < B.m.col0 + B.m.ncols; c++)
-                for (int64_t p = B.m.replica; p < L.positions; p += R)
+                for (int64_t p = B.m.pos0; p < B.m.pos0 + B.m.npos; p++)
                     B.neurons.push_back((uint32_t)(c * L.positions + p));
         }
     }
-    // Every tile of a layer hears from every home of the layer feeding it
-    // (or once from the streamer).
-    for (size_t k = 0; k < layers.size(); k++) {
-        const int64_t sources = k == 0 ? 1 : (int64_t)layers[k - 1].homes.size();
-        layers[k].applied.assign((size_t)(k == 0 ? 1 : blocks.size()), UINT64_MAX);
-        for (int64_t tl : layers[k].tiles)
-            tiles[(size_t)tl].expected = sources;
-    }
+    for (size_t k = 0; k < layers.size(); k++)
+        setup_routes(k);
     if (topt.file && (topt.tiles || topt.early_stop || topt.lif))
         trace_setup(owner->name());
+}
+
+// Who sends what to the tiles of weight layer k. A tile needs the source
+// neurons its blocks read (mapper: rows, replica positions, pooling windows);
+// a sender (the streamer for layer 0, else each home of layer k - 1) sends
+// it one packet per timestep, with the spikes among them, if it owns any of
+// them. A tile that needs nothing still hears from sender 0 (an empty
+// packet), so it knows the timestep's inputs are complete.
+void ChipImpl::setup_routes(size_t k)
+{
+    LayerRt &L = layers[k];
+    int64_t src_size = 0;
+    ps_mapper_source_of(map, L.index, &src_size);
+    const size_t S = (size_t)src_size;
+    // owner sender of each source neuron
+    std::vector<int64_t> owner(S, 0);
+    size_t n_senders = 1;
+    if (k > 0) {
+        const LayerRt &P = layers[k - 1];
+        n_senders = P.homes.size();
+        for (int64_t h : P.homes)
+            for (uint32_t nrn : blocks[(size_t)h].neurons)
+                owner[nrn] = blocks[(size_t)h].sender;
+    }
+    L.sender_dests.assign(n_senders, {});
+    L.sender_needed.assign(n_senders, {});
+    std::vector<std::vector<uint32_t>> dests_of(S); // tiles needing each neuron
+    std::vector<uint8_t> need(S);
+    for (int64_t tl : L.tiles) {
+        std::fill(need.begin(), need.end(), 0);
+        for (int64_t b : tiles[(size_t)tl].blocks)
+            check(ps_mapper_block_needs(map, b, need.data()), "mapper: needed inputs");
+        std::vector<uint64_t> per_sender(n_senders, 0);
+        for (size_t s = 0; s < S; s++)
+            if (need[s]) {
+                per_sender[(size_t)owner[s]]++;
+                dests_of[s].push_back((uint32_t)tl);
+            }
+        int64_t senders = 0;
+        for (size_t j = 0; j < n_senders; j++)
+            if (per_sender[j] || (j == 0 && std::all_of(per_sender.begin(), per_sender.end(),
+                                                        [](uint64_t c) { return c == 0; }))) {
+                L.sender_dests[j].push_back(tl);
+                L.sender_needed[j].push_back(per_sender[j]);
+                senders++;
+            }
+        tiles[(size_t)tl].expected = senders;
+    }
+    L.dest_off.assign(S + 1, 0);
+    L.dest_slot.clear();
+    for (size_t s = 0; s < S; s++) {
+        const auto &d = L.sender_dests[(size_t)owner[s]];
+        for (uint32_t tl : dests_of[s])
+            L.dest_slot.push_back(
+                (uint32_t)(std::lower_bound(d.begin(), d.end(), (int64_t)tl) - d.begin()));
+        L.dest_off[s + 1] = (uint32_t)L.dest_slot.size();
+    }
+    size_t max_dests = 0;
+    for (const auto &d : L.sender_dests)
+        max_dests = std::max(max_dests, d.size());
+    L.out_lists.assign(max_dests, {});
+    // input entries each source neuron adds to, through the pools
+    L.fan_off.clear();
+    L.fan_idx.clear();
+    if (!L.pools.empty()) {
+        L.fan_off.assign(S + 1, 0);
+        std::vector<int64_t> buf(64);
+        for (size_t s = 0; s < S; s++) {
+            int64_t n = ps_mapper_source_fanout(map, L.index, (int64_t)s, buf.data(), (int64_t)buf.size());
+            if (n > (int64_t)buf.size()) {
+                buf.resize((size_t)n);
+                n = ps_mapper_source_fanout(map, L.index, (int64_t)s, buf.data(), n);
+            }
+            if (n < 0)
+                throw std::runtime_error("mapper: pooling fan-out");
+            for (int64_t j = 0; j < n; j++)
+                L.fan_idx.push_back((uint32_t)buf[(size_t)j]);
+            L.fan_off[s + 1] = (uint32_t)L.fan_idx.size();
+        }
+    }
 }
 
 void ChipImpl::trace_setup(const std::string &me)
@@ -444,23 +533,34 @@ void ChipImpl::start_timestep(uint64_t ready)
     step_start = ready;
     const size_t frame = (size_t)(net.in_c * net.in_h * net.in_w);
     auto levels = std::make_shared<std::vector<uint16_t>>(frame);
-    size_t nnz = 0;
+    LayerRt &F = layers[0];
+    for (auto &v : F.out_lists)
+        v.clear();
     for (size_t j = 0; j < frame; j++) {
         const uint16_t v = frames[(size_t)t * frame + j];
         (*levels)[j] = v > net.input_max_level ? (uint16_t)net.input_max_level : v;
-        nnz += (*levels)[j] != 0;
+        if ((*levels)[j])
+            for (uint32_t q = F.dest_off[j]; q < F.dest_off[j + 1]; q++)
+                F.out_lists[F.dest_slot[q]].push_back((uint32_t)j);
     }
-    for (size_t k = 0; k < layers.size(); k++) {
-        LayerRt &L = layers[k];
-        if (k > 0) // spikes of this step arrive as packets
-            std::fill(L.src_map.begin(), L.src_map.end(), 0);
-        L.built = false;
+    for (auto &L : layers) {
         L.homes_done = 0;
         L.spikes_now = 0;
-        std::fill(L.group_done.begin(), L.group_done.end(), 0);
     }
     for (auto &T : tiles)
         T.received = 0;
+    for (auto &B : blocks)
+        if (B.is_home) {
+            B.pending = layers[(size_t)wl_of[(size_t)B.m.layer]].ml->row_tiles;
+            B.ready_at = 0;
+            B.extra_adds_cycles = 0;
+        }
+    for (int64_t p : F.pools) { // the first layer's tiles pool what they receive
+        const ps_layer *pl = &net.layers[p];
+        accumulates += (uint64_t)ps_layer_out_size(pl) * (uint64_t)(pl->kernel * pl->kernel - 1);
+    }
+    if (observer && !F.pools.empty())
+        observe_pools(F, levels->data());
     if (tr) {
         for (int id : tr_tile_spikes)
             if (id >= 0)
@@ -472,59 +572,56 @@ void ChipImpl::start_timestep(uint64_t ready)
             tr->set(tr_step, ready, (double)t);
     }
     outputs_pending = (int64_t)layers.back().homes.size();
+    // to each first-layer tile the nonzero levels it needs: address-event
+    // or dense over the entries it needs, whichever is shorter
     const uint64_t in_bits = (uint64_t)cfg.crossbar.input_bits;
-    const uint64_t bits = std::min<uint64_t>(nnz * (bits_for(frame) + in_bits), frame * in_bits);
-    for (int64_t tl : layers[0].tiles) {
-        Packet p{PK_INPUT, 0, 0, tl, bits, nullptr, levels};
+    for (size_t d = 0; d < F.sender_dests[0].size(); d++) {
+        const int64_t tl = F.sender_dests[0][d];
+        auto list = std::make_shared<std::vector<uint32_t>>(F.out_lists[d]);
+        const uint64_t bits = std::min<uint64_t>(list->size() * (bits_for(frame) + in_bits),
+                                                 F.sender_needed[0][d] * in_bits);
+        Packet p{PK_INPUT, 0, 0, tl, bits, std::move(list), levels};
         send(p, cfg.chip.io_node, tiles[(size_t)tl].node, ready);
     }
 }
 
 // ---- crossbar tile -------------------------------------------------------
 
-void ChipImpl::build_input(LayerRt &L)
+// The pool layers before N, for the observer (the tiles pool what they
+// receive as it arrives).
+void ChipImpl::observe_pools(LayerRt &N, const uint16_t *src)
 {
-    const uint16_t *in = L.src_map.data();
-    double scale = 1.0;
-    for (size_t k = 0; k < L.pools.size(); k++) {
-        const ps_layer *pl = &net.layers[L.pools[k]];
-        ps_layer_pool_levels(pl, in, L.pool_buf[k].data());
-        scale /= (double)(pl->kernel * pl->kernel);
-        accumulates += (uint64_t)ps_layer_out_size(pl) * (uint64_t)(pl->kernel * pl->kernel - 1);
-        in = L.pool_buf[k].data();
-        if (observer) {
-            std::vector<float> v(L.pool_buf[k].begin(), L.pool_buf[k].end());
-            observer(t, L.pools[k], v.data(), v.size());
-        }
+    const uint16_t *in = src;
+    for (size_t k = 0; k < N.pools.size(); k++) {
+        ps_layer_pool_levels(&net.layers[N.pools[k]], in, N.pool_buf[k].data());
+        in = N.pool_buf[k].data();
+        std::vector<float> v(N.pool_buf[k].begin(), N.pool_buf[k].end());
+        observer(t, N.pools[k], v.data(), v.size());
     }
-    std::copy(in, in + L.in_levels.size(), L.in_levels.begin());
-    L.in_scale = scale;
-    L.built = true;
 }
 
 void ChipImpl::tile_input(TileRt &T, const Packet &p, uint64_t now)
 {
-    LayerRt &L = layers[(size_t)p.wl];
-    const size_t src = p.kind == PK_INPUT ? 0 : (size_t)p.src;
-    if (L.applied[src] != stamp) { // a payload reaches several tiles: apply it once
-        L.applied[src] = stamp;
-        if (p.kind == PK_INPUT) {
-            std::copy(p.frame->begin(), p.frame->end(), L.src_map.begin());
-        } else {
-            for (uint32_t idx : *p.spikes)
-                L.src_map[idx] = 1;
+    const LayerRt &L = layers[(size_t)T.wl];
+    const bool fan = !L.fan_off.empty();
+    for (uint32_t s : *p.spikes) {
+        const uint16_t v = p.frame ? (*p.frame)[s] : 1;
+        const uint32_t *e = fan ? &L.fan_idx[L.fan_off[s]] : &s;
+        const uint32_t *end = fan ? &L.fan_idx[L.fan_off[s + 1]] : &s + 1;
+        for (; e != end; e++) {
+            if (!T.in[*e])
+                T.touched.push_back(*e);
+            T.in[*e] = (uint16_t)(T.in[*e] + v);
         }
     }
     if (++T.received < T.expected)
         return;
-    if (!L.built)
-        build_input(L);
+    tile_compute(T);
+    for (uint32_t e : T.touched)
+        T.in[e] = 0;
+    T.touched.clear();
     for (int64_t b : T.blocks) {
         BlockRt &B = blocks[(size_t)b];
-        if (!L.group_done[(size_t)B.m.replica]) {
-            compute_group(L, B.m.replica);
-            L.group_done[(size_t)B.m.replica] = 1;
-        }
         if (tr && tr_busy[(size_t)T.index] >= 0 && B.work_cycles) {
             for (int id : {tr_busy[(size_t)T.index], tr_reads[(size_t)T.index]}) {
                 tr->add_to(id, now, 1);
@@ -535,86 +632,61 @@ void ChipImpl::tile_input(TileRt &T, const Packet &p, uint64_t now)
     }
 }
 
-// Every read of one replica's positions, in the golden model's order:
-// position, column tile, row tile; partial sums added row tile by row tile.
-void ChipImpl::compute_group(LayerRt &L, int64_t replica)
+// Every read of the tile's blocks from what the tile was sent, each array's
+// positions in order (the golden model's read keys); the partial sums wait
+// in the blocks until their home adds them (home_complete).
+void ChipImpl::tile_compute(TileRt &T)
 {
+    LayerRt &L = layers[(size_t)T.wl];
     const ps_layer *l = L.l;
-    const ps_mapper_layer *ml = L.ml;
     const uint64_t step_key = ps_rng_substream(sample_id, (uint64_t)t);
     const uint64_t layer_key = ps_rng_substream(step_key, (uint64_t)L.index);
-    const double to_current = l->weight_per_uS / cfg.crossbar.v_read_v * L.in_scale;
-    const int64_t first = ml->first_block + replica * ml->row_tiles * ml->col_tiles;
-    const int64_t n_group = ml->row_tiles * ml->col_tiles;
-    for (int64_t k = 0; k < n_group; k++) {
-        BlockRt &B = blocks[(size_t)(first + k)];
-        B.work_cycles = 0;
-        if (B.is_home) {
-            B.extra_adds_cycles = 0;
-            B.ready_at = 0;
-            B.pending = 0;
-        }
-    }
     const uint64_t dac_lat = (uint64_t)ps_dac_latency_cycles(dac);
     const uint64_t acc_cyc = (uint64_t)cfg.energy_hybrid.accumulate_cycles;
-    for (int64_t pos = replica; pos < L.positions; pos += ml->replicas) {
-        const uint16_t *in;
-        uint64_t key;
-        if (l->kind == PS_LAYER_LINEAR) {
-            in = L.in_levels.data();
-            key = layer_key;
-        } else {
-            ps_layer_gather_patch(l, L.in_levels.data(), pos / l->out_w, pos % l->out_w, L.patch.data());
-            in = L.patch.data();
-            key = ps_rng_substream(layer_key, (uint64_t)pos);
-        }
-        for (int64_t r = 0; r < l->rows; r++)
-            if (in[r])
-                synaptic_ops += L.kept_per_row[(size_t)r];
-        for (int64_t tc = 0; tc < ml->col_tiles; tc++) {
-            bool first_part = true;
-            BlockRt *home = nullptr;
-            for (int64_t tr = 0; tr < ml->row_tiles; tr++) {
-                BlockRt &B = blocks[(size_t)(first + tc * ml->row_tiles + tr)];
-                if (tr == 0)
-                    home = &B;
+    for (auto &b : T.blocks)
+        blocks[(size_t)b].work_cycles = 0;
+    // blocks of one replica are consecutive: gather each patch once for them
+    for (size_t i0 = 0; i0 < T.blocks.size();) {
+        const ps_mapper_block &first = blocks[(size_t)T.blocks[i0]].m;
+        size_t i1 = i0;
+        while (i1 < T.blocks.size() && blocks[(size_t)T.blocks[i1]].m.replica == first.replica)
+            i1++;
+        size_t pi = 0;
+        for (int64_t pos = first.pos0; pos < first.pos0 + first.npos; pos++, pi++) {
+            const uint16_t *in;
+            uint64_t key;
+            if (l->kind == PS_LAYER_LINEAR) {
+                in = T.in.data();
+                key = layer_key;
+            } else {
+                ps_layer_gather_patch(l, T.in.data(), pos / l->out_w, pos % l->out_w, patch.data());
+                in = patch.data();
+                key = ps_rng_substream(layer_key, (uint64_t)pos);
+            }
+            for (size_t i = i0; i < i1; i++) {
+                BlockRt &B = blocks[(size_t)T.blocks[i]];
+                if (B.m.tc == 0) // counted once per row, not per column tile
+                    for (int64_t r = B.m.row0; r < B.m.row0 + B.m.nrows; r++)
+                        if (in[r])
+                            synaptic_ops += L.kept_per_row[(size_t)r];
                 std::copy(in + B.m.row0, in + B.m.row0 + B.m.nrows, B.scratch.begin());
-                TileRt &T = tiles[(size_t)B.m.tile];
                 AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
                 ps_crossbar_stats c;
                 check(ps_crossbar_read_levels(B.array, B.scratch.data(), key, tile_adc_hook, &h,
                                               L.part.data(), &c),
                       "crossbar read");
+                B.skipped[pi] = c.cycles == 0;
                 if (c.cycles == 0)
                     continue;
                 int64_t adc_cyc = 0;
                 check(ps_adc_cycles(T.adc, B.m.ncols, T.n_adcs, &adc_cyc), "adc cycles");
                 B.work_cycles += dac_lat + c.cycles * (read_cycles + (uint64_t)adc_cyc + acc_cyc);
                 accumulates += (c.cycles - 1) * (uint64_t)B.m.ncols; // shift-and-add of bit planes
-                double *out = L.out_ua.data() + B.m.col0;
-                if (first_part) {
-                    for (int64_t j = 0; j < B.m.ncols; j++)
-                        out[j] = L.part[(size_t)j];
-                } else {
-                    for (int64_t j = 0; j < B.m.ncols; j++)
-                        out[j] += L.part[(size_t)j];
-                    accumulates += (uint64_t)B.m.ncols;
-                    home->extra_adds_cycles += acc_cyc;
-                }
-                first_part = false;
+                std::copy(L.part.begin(), L.part.begin() + B.m.ncols,
+                          B.psum.begin() + (ptrdiff_t)(pi * (size_t)B.m.ncols));
             }
-            if (first_part) // every row tile zero-skipped: the sum is 0
-                std::fill(L.out_ua.begin() + home->m.col0,
-                          L.out_ua.begin() + home->m.col0 + home->m.ncols, 0.0);
-            for (int64_t c = home->m.col0; c < home->m.col0 + home->m.ncols; c++)
-                L.current[(size_t)(c * L.positions + pos)] = (float)(L.out_ua[(size_t)c] * to_current);
         }
-    }
-    // Each home waits for its row tiles: local ones finish on its tile, the
-    // others send their partial sums over the mesh.
-    for (int64_t tc = 0; tc < ml->col_tiles; tc++) {
-        BlockRt &home = blocks[(size_t)(first + tc * ml->row_tiles)];
-        home.pending = ml->row_tiles;
+        i0 = i1;
     }
 }
 
@@ -627,8 +699,7 @@ void ChipImpl::block_done(BlockRt &B, uint64_t at)
             home_complete(home);
         return;
     }
-    LayerRt &L = layers[(size_t)wl_of[(size_t)B.m.layer]];
-    const uint64_t n_pos = (uint64_t)((L.positions - B.m.replica + L.ml->replicas - 1) / L.ml->replicas);
+    const uint64_t n_pos = (uint64_t)B.m.npos;
     Packet p{PK_PSUM, wl_of[(size_t)B.m.layer], (int64_t)(&B - blocks.data()), home.m.tile,
              (uint64_t)B.m.ncols * n_pos * (uint64_t)cfg.chip.psum_bits, nullptr, nullptr};
     send(p, tiles[(size_t)B.m.tile].node, tiles[(size_t)home.m.tile].node, at);
@@ -639,6 +710,39 @@ void ChipImpl::home_complete(BlockRt &h)
     const size_t wl = (size_t)wl_of[(size_t)h.m.layer];
     LayerRt &L = layers[wl];
     TileRt &T = tiles[(size_t)h.m.tile];
+    // Add the row tiles' partial sums in row-tile order (the golden order).
+    {
+        const int64_t rt = L.ml->row_tiles;
+        const uint64_t acc_cyc = (uint64_t)cfg.energy_hybrid.accumulate_cycles;
+        const double to_current = L.l->weight_per_uS / cfg.crossbar.v_read_v * L.in_scale;
+        double *out = L.out_ua.data();
+        const size_t nc = (size_t)h.m.ncols;
+        size_t pi = 0;
+        for (int64_t pos = h.m.pos0; pos < h.m.pos0 + h.m.npos; pos++, pi++) {
+            bool first_part = true;
+            for (int64_t k = 0; k < rt; k++) {
+                const BlockRt &B = (&h)[k];
+                if (B.skipped[pi])
+                    continue;
+                const double *part = B.psum.data() + pi * nc;
+                if (first_part) {
+                    for (size_t j = 0; j < nc; j++)
+                        out[j] = part[j];
+                } else {
+                    for (size_t j = 0; j < nc; j++)
+                        out[j] += part[j];
+                    accumulates += nc;
+                    h.extra_adds_cycles += acc_cyc;
+                }
+                first_part = false;
+            }
+            if (first_part) // every row tile zero-skipped: the sum is 0
+                std::fill(out, out + nc, 0.0);
+            for (size_t j = 0; j < nc; j++)
+                L.current[(size_t)(((size_t)h.m.col0 + j) * (size_t)L.positions + (size_t)pos)] =
+                    (float)(out[j] * to_current);
+        }
+    }
     const size_t n = h.neurons.size();
     std::vector<float> cur(n), mem(n);
     std::vector<uint8_t> spk(n);
@@ -675,24 +779,45 @@ void ChipImpl::home_complete(BlockRt &h)
             tr->add_to(tr_tile_spikes[(size_t)T.index], out_at, (double)n_spikes);
         if (tr && tr_layer_spikes[wl] >= 0)
             tr->add_to(tr_layer_spikes[wl], out_at, (double)n_spikes);
-        if (!last) {
+        if (!last) { // to each next-layer tile the spikes it needs (address-event or dense)
             LayerRt &N = layers[wl + 1];
-            const uint64_t bits = std::min<uint64_t>(
-                n_spikes * bits_for(L.spikes.size()), (uint64_t)n);
-            for (int64_t tl : N.tiles) {
-                Packet p{PK_SPIKES, (int64_t)wl + 1, (int64_t)(&h - blocks.data()), tl, bits, list, nullptr};
+            const auto &dests = N.sender_dests[(size_t)h.sender];
+            for (size_t d = 0; d < dests.size(); d++)
+                N.out_lists[d].clear();
+            for (uint32_t s : *list)
+                for (uint32_t q = N.dest_off[s]; q < N.dest_off[s + 1]; q++)
+                    N.out_lists[N.dest_slot[q]].push_back(s);
+            const uint64_t addr = bits_for(L.spikes.size());
+            for (size_t d = 0; d < dests.size(); d++) {
+                const int64_t tl = dests[d];
+                auto sub = std::make_shared<std::vector<uint32_t>>(N.out_lists[d]);
+                const uint64_t bits =
+                    std::min<uint64_t>(sub->size() * addr, N.sender_needed[(size_t)h.sender][d]);
+                Packet p{PK_SPIKES, (int64_t)wl + 1, (int64_t)(&h - blocks.data()), tl, bits,
+                         std::move(sub), nullptr};
                 send(p, T.node, tiles[(size_t)tl].node, out_at);
             }
         }
     }
-    if (++L.homes_done == (int64_t)L.homes.size() && observer) {
+    if (++L.homes_done == (int64_t)L.homes.size()) {
         const size_t outn = L.spikes.size();
-        if (L.l->neuron == PS_NEURON_INTEGRATOR) {
+        if (!last) // the next layer's tiles pool what they receive
+            for (int64_t p : layers[wl + 1].pools) {
+                const ps_layer *pl = &net.layers[p];
+                accumulates += (uint64_t)ps_layer_out_size(pl) * (uint64_t)(pl->kernel * pl->kernel - 1);
+            }
+        if (observer && L.l->neuron == PS_NEURON_INTEGRATOR) {
             observer(t, L.index, L.membrane.data(), outn);
-        } else {
+        } else if (observer) {
             for (size_t k = 0; k < outn; k++)
                 L.observed[k] = (float)L.spikes[k];
             observer(t, L.index, L.observed.data(), outn);
+            if (!last && !layers[wl + 1].pools.empty()) {
+                LayerRt &N = layers[wl + 1];
+                for (size_t k = 0; k < outn; k++)
+                    N.src_map[k] = L.spikes[k];
+                observe_pools(N, N.src_map.data());
+            }
         }
     }
     if (last) {
