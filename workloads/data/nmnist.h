@@ -2,7 +2,9 @@
  * per event, big-endian: x, y, then polarity in bit 7 of byte 2 and a 23-bit
  * microsecond timestamp in the low 7 bits of byte 2 and bytes 3..4. Files
  * sit in the dataset's layout ROOT/Train|Test/<label>/<id>.bin. The packed
- * single-file form is a primesim container of kind NMNP (workloads/FORMAT.md).
+ * single-file form is a primesim container of kind NMNP (workloads/FORMAT.md):
+ * written in content version 2 (events as zstd-friendly columns), read in
+ * versions 1 and 2.
  *
  * Readers check every event. Strict mode refuses the first bad one with a
  * message naming the file and the event index; the default skips bad
@@ -24,7 +26,9 @@ extern "C" {
 
 #define PS_NMNIST_EVENT_BYTES 5
 #define PS_NMNIST_PACKED_KIND "NMNP"
-#define PS_NMNIST_PACKED_VERSION 1
+/* Content version written; the reader reads 1 (5-byte events) and 2
+ * (columns). */
+#define PS_NMNIST_PACKED_VERSION 2
 
 /* ---- one sample ---- */
 
@@ -81,7 +85,8 @@ ps_status ps_nmnist_packer_create(ps_nmnist_packer **out);
 /* Appends one sample; events are validated as by ps_nmnist_encode. */
 ps_status ps_nmnist_packer_add(ps_nmnist_packer *pk, const ps_nmnist_entry *e, const ps_event *ev,
                                size_t n, ps_error *err);
-/* The same with events already in the file format (size a multiple of 5). */
+/* The same with events already in the file format (size a multiple of 5);
+ * they are decoded strictly, so a bad event is refused naming the sample. */
 ps_status ps_nmnist_packer_add_encoded(ps_nmnist_packer *pk, const ps_nmnist_entry *e,
                                        const uint8_t *data, size_t size, ps_error *err);
 ps_status ps_nmnist_packer_write(ps_nmnist_packer *pk, const char *path, ps_error *err);
@@ -94,6 +99,8 @@ ps_status ps_nmnist_packed_decode(const void *data, size_t size, const char *nam
                                   ps_nmnist_packed **out, ps_error *err);
 size_t ps_nmnist_packed_count(const ps_nmnist_packed *pk);
 uint64_t ps_nmnist_packed_total_events(const ps_nmnist_packed *pk);
+/* The file's content version (1 or 2). */
+uint16_t ps_nmnist_packed_version(const ps_nmnist_packed *pk);
 ps_nmnist_entry ps_nmnist_packed_entry(const ps_nmnist_packed *pk, size_t i);
 /* Decodes sample i's events (appended to out) with the same checks as a
  * file; messages name "path[i]". */
