@@ -79,7 +79,14 @@ struct ps_noc {
     ps_noc_stats st;
     ps_noc_cycle_hook hook;
     void *hook_ctx;
+    /* bit i: router i may have work or queued packets (set when either
+     * grows, cleared when a visit finds both zero), so a cycle visits the
+     * busy routers, not the mesh */
+    uint64_t *active;
+    int64_t n_words;
 };
+
+static inline void mark_active(ps_noc *noc, int64_t i) { noc->active[i >> 6] |= UINT64_C(1) << (i & 63); }
 
 #define NO_PACKET UINT32_MAX
 
@@ -116,6 +123,7 @@ void ps_noc_destroy(ps_noc *noc)
         free(r->queue);
     }
     free(noc->r);
+    free(noc->active);
     free(noc->pk);
     free(noc->done);
     free(noc);
@@ -143,6 +151,7 @@ static void clear_state(ps_noc *noc)
     noc->in_flight = 0;
     noc->queued = 0;
     noc->n_done = noc->first_done = 0;
+    memset(noc->active, 0, (size_t)noc->n_words * sizeof *noc->active);
     memset(&noc->st, 0, sizeof noc->st);
 }
 
@@ -168,7 +177,9 @@ ps_status ps_noc_create(const ps_noc_params *p, const ps_energy_hybrid_params *e
     noc->hop_link_pj = noc->e.noc_link_pj_per_bit_mm * (double)p->flit_bits * p->link_mm;
     noc->n = p->mesh_x * p->mesh_y;
     const size_t B = (size_t)p->buffer_flits;
-    if (PS_CALLOC_ARRAY(noc->r, (size_t)noc->n) != PS_OK)
+    noc->n_words = (noc->n + 63) / 64;
+    if (PS_CALLOC_ARRAY(noc->r, (size_t)noc->n) != PS_OK ||
+        PS_CALLOC_ARRAY(noc->active, (size_t)noc->n_words) != PS_OK)
         goto nomem;
     for (int64_t i = 0; i < noc->n; i++) {
         router *r = &noc->r[i];
@@ -278,6 +289,7 @@ ps_status ps_noc_inject(ps_noc *noc, int64_t src, int64_t dst, int64_t n_flits, 
     memmove(r->queue + k + 1, r->queue + k, (r->queued - k) * sizeof *r->queue);
     r->queue[k] = id;
     r->queued++;
+    mark_active(noc, src);
     noc->queued++;
     noc->st.packets_injected++;
     return PS_OK;
@@ -372,6 +384,7 @@ static ps_status switch_router(ps_noc *noc, int64_t i, router *r, uint64_t c)
             cr->when[slot] = c + (uint64_t)noc->p.credit_cycles;
             cr->count++;
             up->work++;
+            mark_active(noc, r->neighbour[in]);
         }
         if (f.tail)
             r->owner[o] = -1;
@@ -419,6 +432,7 @@ static ps_status step_router(ps_noc *noc, int64_t i, uint64_t c)
             f.when = c + R;
             ring_push(&nb->in[opposite[o]], B, f);
             nb->work++;
+            mark_active(noc, r->neighbour[o]);
         }
     }
     if (r->work > 0) {
@@ -448,6 +462,8 @@ static ps_status step_router(ps_noc *noc, int64_t i, uint64_t c)
 static void settle_credits(ps_noc *noc)
 {
     for (int64_t i = 0; i < noc->n; i++) {
+        if (!(noc->active[i >> 6] >> (i & 63) & 1u))
+            continue;
         router *r = &noc->r[i];
         if (!r->work)
             continue;
@@ -463,6 +479,8 @@ static uint64_t next_injection(const ps_noc *noc)
 {
     uint64_t best = UINT64_MAX;
     for (int64_t i = 0; i < noc->n; i++) {
+        if (!(noc->active[i >> 6] >> (i & 63) & 1u))
+            continue;
         const router *r = &noc->r[i];
         if (r->queued && noc->pk[r->queue[0]].cycle < best)
             best = noc->pk[r->queue[0]].cycle;
@@ -506,13 +524,24 @@ ps_status ps_noc_run(ps_noc *noc, uint64_t until, ps_noc_delivery *out, size_t c
         }
         const uint64_t c = ++noc->now;
         noc->st.busy_cycles++;
-        for (int64_t i = 0; i < noc->n; i++) {
-            const router *r = &noc->r[i];
-            if (r->work == 0 && (r->queued == 0 || noc->pk[r->queue[0]].cycle > c))
-                continue;
-            ps_status s = step_router(noc, i, c);
-            if (s != PS_OK)
-                return s;
+        /* routers in index order, as a full scan would visit them: a word
+         * is re-read after each visit, so a router made busy by a lower one
+         * this cycle is visited too */
+        for (int64_t j = 0; j < noc->n_words; j++) {
+            uint64_t w = noc->active[j];
+            while (w) {
+                const int b = __builtin_ctzll(w);
+                const int64_t i = j * 64 + b;
+                const router *r = &noc->r[i];
+                if (r->work == 0 && r->queued == 0) {
+                    noc->active[j] &= ~(UINT64_C(1) << b);
+                } else if (r->work != 0 || noc->pk[r->queue[0]].cycle <= c) {
+                    ps_status s = step_router(noc, i, c);
+                    if (s != PS_OK)
+                        return s;
+                }
+                w = noc->active[j] & ~((UINT64_C(2) << b) - 1);
+            }
         }
         if (noc->hook)
             noc->hook(noc->hook_ctx, noc, c);
