@@ -3,13 +3,20 @@
 // of --shard i/3 merged by hand give byte-identical samples.csv; --golden
 // predicts what the chip predicts with ideal settings; bad input exits 2
 // naming the file or option; --vcd leaves the results alone and writes a
-// VCD with the chosen signals, whose values change over time.
+// VCD with the chosen signals, whose values change over time. --jobs removes
+// its shard directories after the merge; a network that does not fit the
+// mesh exits 2 naming noc.mesh_x; -p baseline.* changes the baselines;
+// -p early_stop.theta= wins over the workload's theta, --threshold over it;
+// the --thresholds summary is the run's theta replayed. The temporary
+// directory is removed when every test passed (kept for a look otherwise).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -86,6 +93,16 @@ Env &env()
     return *e;
 }
 
+class Cleanup : public ::testing::Environment {
+  public:
+    void TearDown() override
+    {
+        if (::testing::UnitTest::GetInstance()->Passed() && !env().dir.empty())
+            std::filesystem::remove_all(env().dir);
+    }
+};
+::testing::Environment *const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);
+
 // Runs primesim with args; returns the exit code, stdout+stderr in *out.
 int run(const std::string &args, std::string *out = nullptr)
 {
@@ -142,6 +159,7 @@ TEST(ChipCli, JobsAndShardsGiveIdenticalResults)
     ASSERT_EQ(std::count(one.begin(), one.end(), '\n'), 13) << one;
     ASSERT_EQ(run(sim("j2", kNoise + "--jobs 2"), &log), 0) << log;
     EXPECT_EQ(read_all(env().dir + "/j2/samples.csv"), one);
+    EXPECT_FALSE(std::filesystem::exists(env().dir + "/j2/shards")) << "merged shards are removed";
     // Shards merged by hand: header once, rows sorted by index.
     std::vector<std::pair<size_t, std::string>> rows;
     std::string header;
@@ -213,6 +231,88 @@ TEST(ChipCli, BadInputExitsTwoNamingTheFileOrOption)
     EXPECT_NE(log.find("bogus"), std::string::npos) << log;
     EXPECT_EQ(run(sim("bad7", "--vcd " + env().dir + "/x.vcd --jobs 2"), &log), 2);
     EXPECT_NE(log.find("--vcd"), std::string::npos) << log;
+}
+
+TEST(ChipCli, NetworkThatDoesNotFitTheMeshExitsTwo)
+{
+    std::string log;
+    EXPECT_EQ(run(sim("nofit", "--samples 1 -p noc.mesh_x=1 -p noc.mesh_y=1 -p chip.io_node=0"), &log),
+              2);
+    EXPECT_NE(log.find("noc.mesh_x"), std::string::npos) << log;
+    EXPECT_NE(log.find("tiles"), std::string::npos) << log;
+    EXPECT_EQ(run(sim("nofit_jobs", "--samples 2 --jobs 2 -p noc.mesh_x=1 -p noc.mesh_y=1 "
+                                    "-p chip.io_node=0"), &log), 2);
+    EXPECT_TRUE(std::filesystem::exists(env().dir + "/nofit_jobs/shards")) << "kept on failure";
+}
+
+// The value of `key:` in the section `section:` of a config.resolved.yaml.
+std::string resolved(const std::string &dir, const std::string &section, const std::string &key)
+{
+    std::stringstream ss(read_all(env().dir + "/" + dir + "/config.resolved.yaml"));
+    std::string line;
+    bool in = false;
+    while (std::getline(ss, line)) {
+        if (!line.empty() && line[0] != ' ' && line[0] != '#')
+            in = line == section + ":";
+        else if (in && line.compare(0, key.size() + 3, "  " + key + ":") == 0)
+            return line.substr(key.size() + 4, line.find("  #") - key.size() - 4);
+    }
+    return "";
+}
+
+// A number after `key` in text, or NaN.
+double number_after(const std::string &text, const std::string &key)
+{
+    const size_t k = text.find(key);
+    return k == std::string::npos ? NAN : std::stod(text.substr(k + key.size()));
+}
+
+TEST(ChipCli, BaselineParametersComeFromTheConfig)
+{
+    std::string log;
+    ASSERT_EQ(run(sim("base_a", "--golden --samples 3"), &log), 0) << log;
+    ASSERT_EQ(run(sim("base_b", "--golden --samples 3 -p baseline.weight_bits=16"), &log), 0) << log;
+    EXPECT_EQ(resolved("base_a", "baseline", "weight_bits"), "8");
+    EXPECT_EQ(resolved("base_b", "baseline", "weight_bits"), "16");
+    // The clock follows system.clock_mhz unless set.
+    EXPECT_EQ(resolved("base_a", "baseline", "clock_mhz"), resolved("base_a", "system", "clock_mhz"));
+    const std::string a = read_all(env().dir + "/base_a/summary.json");
+    const std::string b = read_all(env().dir + "/base_b/summary.json");
+    const double ea = number_after(a, "\"event_energy_pj_per_sample\": ");
+    const double eb = number_after(b, "\"event_energy_pj_per_sample\": ");
+    EXPECT_GT(ea, 0);
+    EXPECT_GT(eb, ea) << "16-bit weights cost the event-driven baseline more SRAM energy";
+    EXPECT_EQ(number_after(a, "\"hybrid_energy_pj_per_sample\": "),
+              number_after(b, "\"hybrid_energy_pj_per_sample\": "));
+    ASSERT_EQ(run(sim("base_c", "--golden --samples 1 -p baseline.clock_mhz=50"), &log), 0) << log;
+    EXPECT_EQ(resolved("base_c", "baseline", "clock_mhz"), "50");
+}
+
+TEST(ChipCli, ExplicitThetaWinsOverTheWorkloadThresholdOverBoth)
+{
+    std::string log;
+    ASSERT_EQ(run(sim("th_wl", "--golden --samples 1"), &log), 0) << log;
+    EXPECT_EQ(resolved("th_wl", "early_stop", "theta"), "0.7"); // the workload's
+    ASSERT_EQ(run(sim("th_p", "--golden --samples 1 -p early_stop.theta=0.95"), &log), 0) << log;
+    EXPECT_EQ(resolved("th_p", "early_stop", "theta"), "0.95");
+    EXPECT_EQ(resolved("th_p", "early_stop", "alpha"), "0.05"); // still the workload's
+    ASSERT_EQ(run(sim("th_t", "--golden --samples 1 -p early_stop.theta=0.95 --threshold 0.6"), &log),
+              0) << log;
+    EXPECT_EQ(resolved("th_t", "early_stop", "theta"), "0.6");
+}
+
+TEST(ChipCli, SweepSummaryIsTheRunsThetaReplayed)
+{
+    std::string plain, sweep;
+    ASSERT_EQ(run(sim("sw_plain", "--golden --threshold 0.6"), &plain), 0) << plain;
+    ASSERT_EQ(run(sim("sw_sweep", "--golden --threshold 0.6 --thresholds 0.6,0.9"), &sweep), 0)
+        << sweep;
+    EXPECT_NE(sweep.find("at theta 0.6 (replayed"), std::string::npos) << sweep;
+    const double a = number_after(plain, "mean timesteps ");
+    const double b = number_after(sweep, "mean timesteps ");
+    EXPECT_EQ(a, b) << plain << sweep;
+    EXPECT_LT(b, 4.0) << "some samples stop early at 0.6, not the full-T figure";
+    EXPECT_EQ(number_after(plain, "accuracy "), number_after(sweep, "accuracy "));
 }
 
 // A parsed VCD: full names of the $var lines, and the values of each over time.

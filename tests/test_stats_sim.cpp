@@ -4,6 +4,8 @@
 // replayed) equals separate runs at each threshold, the report is written.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -20,7 +22,10 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kSrc = PRIMESIM_SOURCE_DIR;
-const fs::path kTmp = fs::temp_directory_path() / "primesim_test_stats_sim";
+// One directory per process: ctest runs the tests of this file as parallel
+// processes; removed when the process's tests passed.
+const fs::path kTmp =
+    fs::temp_directory_path() / ("primesim_test_stats_sim_" + std::to_string((long)getpid()));
 
 int sim(const std::string &extra, const std::string &out)
 {
@@ -56,6 +61,13 @@ class StatsSim : public ::testing::Test {
         fs::remove_all(kTmp);
         fs::create_directories(kTmp);
     }
+    void TearDown() override { failed_ |= HasFailure(); }
+    static void TearDownTestSuite()
+    {
+        if (!failed_)
+            fs::remove_all(kTmp);
+    }
+    static inline bool failed_ = false;
 };
 
 } // namespace

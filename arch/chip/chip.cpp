@@ -238,8 +238,10 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
     const int64_t max_level = (INT64_C(1) << cfg.crossbar.input_bits) - 1;
     for (int64_t i = 0; i < net.n_layers; i++)
         if (ps_layer_has_weights(&net.layers[i]) && levels[i] > max_level)
-            throw std::runtime_error("layer " + std::to_string(i) + ": inputs reach level " +
-                                     std::to_string(levels[i]) + ", above crossbar.input_bits");
+            throw ConfigError("layer " + std::to_string(i) + ": inputs reach level " +
+                              std::to_string(levels[i]) + ", above crossbar.input_bits = " +
+                              std::to_string(cfg.crossbar.input_bits) + " (max level " +
+                              std::to_string(max_level) + ")");
     ps_device_params dp = cfg.device;
     dp.distribution = PS_DEVICE_DIST_GAUSSIAN; // conductances come from the network
     check(ps_device_create(&dp, nullptr, &err, &dev), err, "device");
@@ -250,11 +252,37 @@ ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_
     lif_params.leak = net.leak;
     lif_params.v_th = net.v_th;
     lif_params.negative_slope = net.negative_slope;
-    check(ps_mapper_create(&cfg.mapper, &net, cfg.crossbar.rows, cfg.crossbar.cols,
-                           ps_noc_nodes(&cfg.noc), &err, &map),
-          err, "mapper");
+    // A network that does not fit is bad input (ConfigError), named by the
+    // config paths that would make it fit.
+    const ps_status ms = ps_mapper_create(&cfg.mapper, &net, cfg.crossbar.rows, cfg.crossbar.cols,
+                                          ps_noc_nodes(&cfg.noc), &err, &map);
+    if (ms == PS_ERR_RANGE) {
+        ps_mapper_params one = cfg.mapper;
+        one.first_node = 0;
+        ps_mapper *probe = nullptr;
+        ps_error e2{};
+        int64_t need = -1;
+        if (ps_mapper_create(&one, &net, cfg.crossbar.rows, cfg.crossbar.cols, INT64_C(1) << 40,
+                             &e2, &probe) == PS_OK)
+            need = ps_mapper_n_tiles(probe);
+        ps_mapper_destroy(probe);
+        throw ConfigError(
+            "mapper: the network does not fit the mesh: it needs " + std::to_string(need) +
+            " tiles (crossbar.rows x cols = " + std::to_string(cfg.crossbar.rows) + " x " +
+            std::to_string(cfg.crossbar.cols) + ", mapper.arrays_per_tile = " +
+            std::to_string(cfg.mapper.arrays_per_tile) + ", mapper.replicate_conv = " +
+            std::to_string(cfg.mapper.replicate_conv) + ") from node mapper.first_node = " +
+            std::to_string(cfg.mapper.first_node) + ", and noc.mesh_x x noc.mesh_y = " +
+            std::to_string(cfg.noc.mesh_x) + " x " + std::to_string(cfg.noc.mesh_y) + " = " +
+            std::to_string(ps_noc_nodes(&cfg.noc)) + " nodes: grow noc.mesh_x/noc.mesh_y to at least " +
+            std::to_string(need + cfg.mapper.first_node) +
+            " nodes, or raise mapper.arrays_per_tile / lower mapper.replicate_conv");
+    }
+    check(ms, err, "mapper");
     if (cfg.chip.io_node >= ps_noc_nodes(&cfg.noc))
-        throw std::runtime_error("chip.io_node is outside the mesh");
+        throw ConfigError("chip.io_node = " + std::to_string(cfg.chip.io_node) +
+                          " is outside the mesh (noc.mesh_x x noc.mesh_y = " +
+                          std::to_string(ps_noc_nodes(&cfg.noc)) + " nodes)");
     noc = std::make_unique<NocModule>("noc", cfg.noc, cfg.energy_hybrid, clock,
                                       topt.file && topt.noc ? topt.file : nullptr);
     noc->set_sink([this](const ps_noc_delivery &d) { on_delivery(d); });

@@ -41,13 +41,21 @@ void define_sim(Args &args)
                "frame parameters and run one after another; early stop ends a sample when the\n"
                "network is confident. --golden runs the golden C model instead (outputs and\n"
                "operation counts, no timing). Writes OUT/config.resolved.yaml and OUT/samples.csv\n"
-               "and prints a summary. The early-stop alpha and theta come from the workload;\n"
-               "--threshold overrides theta. --dry-run only resolves and checks the config.\n"
+               "and prints a summary. The early-stop alpha and theta come from the workload\n"
+               "(over the system YAML); an explicit -p early_stop.alpha=/early_stop.theta= wins\n"
+               "over the workload, and --threshold over everything for theta. A network that does\n"
+               "not fit the mesh is bad input (exit 2; the message names noc.mesh_x/mesh_y,\n"
+               "mapper.arrays_per_tile). The baseline.* table configures the digital baselines;\n"
+               "baseline.clock_mhz is system.clock_mhz unless set. --dry-run only resolves and\n"
+               "checks the config.\n"
                "Also writes OUT/timesteps.csv (one record per sample x timestep: energy by\n"
                "component, latency, compute load, spikes per layer, confidence; the event-driven\n"
                "and dense digital baselines on the same work), OUT/summary.json and OUT/report.md\n"
                "with SVG plots (see primesim report). --thresholds runs every sample at full T\n"
-               "once and replays the early stop at each threshold: the classification table.");
+               "once and replays the early stop at each threshold: the classification table;\n"
+               "the one-line summary is then the run's theta replayed on those traces.\n"
+               "--jobs N runs N shard processes in OUT/shards/i/ and merges them into OUT/; the\n"
+               "shard directories are removed after a successful merge, kept when a shard fails.");
     args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p adc.bits=6 (repeatable)");
     args.option("out", 'o', "DIR", "output directory");
     args.option("dry-run", 'n', "", "resolve and check the config, write it, simulate nothing");
@@ -192,8 +200,7 @@ class StatsCollector {
     {
         if (net.n_layers > PS_STATS_MAX_LAYERS)
             throw ConfigError("stats: more than " + std::to_string(PS_STATS_MAX_LAYERS) + " layers");
-        ps_params_set_defaults(&ps_baseline_param_table, &bp_);
-        bp_.clock_mhz = cfg.system.clock_mhz; // baselines at the hybrid chip's digital clock
+        bp_ = cfg.baseline; // clock_mhz: system.clock_mhz unless set (finish_system_config)
         ps_error err{};
         if (ps_baseline_create(&bp_, &cfg.energy_digital, &net, &err, &b_) != PS_OK)
             throw ConfigError(std::string("baseline: ") + err.message);
@@ -346,7 +353,8 @@ void parse_shard(const std::string &s, long long &i, long long &n)
 }
 
 // Summary over the rows of a samples.csv (index,label,prediction,timesteps,...).
-void print_summary(const std::vector<std::string> &lines, double seconds, bool golden)
+void print_summary(const std::vector<std::string> &lines, double seconds, bool golden,
+                   const std::string &label = "")
 {
     size_t n = 0, correct = 0;
     double steps = 0, energy = 0, latency = 0;
@@ -363,11 +371,28 @@ void print_summary(const std::vector<std::string> &lines, double seconds, bool g
     }
     if (!n)
         return;
-    std::printf("%zu samples: accuracy %.4f, mean timesteps %.3f, mean energy %.4g nJ", n,
-                (double)correct / (double)n, steps / (double)n, energy / (double)n * 1e-3);
+    std::printf("%zu samples%s: accuracy %.4f, mean timesteps %.3f, mean energy %.4g nJ", n,
+                label.c_str(), (double)correct / (double)n, steps / (double)n,
+                energy / (double)n * 1e-3);
     if (!golden)
         std::printf(", mean latency %.4g us", latency / (double)n * 1e-3);
     std::printf(", %.1f samples/s\n", seconds > 0 ? (double)n / seconds : 0.0);
+}
+
+// The summary of a --thresholds run: its traces are at full T, so the
+// figures are the run's theta replayed over them (as the table's row).
+void print_sweep_summary(const ps_stats_run *run, double seconds, bool golden)
+{
+    ps_stats_point pt{};
+    const double theta = ps_stats_get_meta(run)->theta;
+    if (ps_stats_point_at(run, theta, &pt) != PS_OK || !pt.samples)
+        return;
+    std::printf("%zu samples at theta %g (replayed on the full-T traces): accuracy %.4f, mean "
+                "timesteps %.3f, mean energy %.4g nJ",
+                pt.samples, theta, pt.accuracy, pt.mean_timesteps, pt.hybrid_pj * 1e-3);
+    if (!golden)
+        std::printf(", mean latency %.4g us", pt.hybrid_ns * 1e-3);
+    std::printf(", %.1f samples/s\n", seconds > 0 ? (double)pt.samples / seconds : 0.0);
 }
 
 int run_jobs(const Args &args, long long jobs, const std::string &out)
@@ -401,15 +426,21 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
             throw std::runtime_error("cannot start " + exe);
         pids.push_back(pid);
     }
-    int failed = 0;
+    int failed = 0, bad_input = 0;
     for (pid_t pid : pids) {
         int status = 0;
         waitpid(pid, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failed = 1;
+            failed++;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+            bad_input++;
     }
+    if (failed && bad_input == failed)
+        throw ConfigError("the shards rejected their input; see their messages above (shard "
+                          "outputs kept in " + out + "/shards/)");
     if (failed)
-        throw std::runtime_error("a shard failed; see its messages above");
+        throw std::runtime_error("a shard failed; see its messages above (shard outputs kept in " +
+                                 out + "/shards/)");
     // Merge: rows sorted by sample index, the resolved config of shard 0.
     std::vector<std::pair<size_t, std::string>> rows;
     for (long long i = 0; i < jobs; i++) {
@@ -434,13 +465,17 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
         dirs.push_back(out + "/shards/" + std::to_string(i));
     merge_outputs(dirs, out); // timesteps.csv, summary.json (samples.csv the same)
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    print_summary(lines, secs, args.has("golden"));
     ps_error err{};
     ps_stats_run *r = nullptr;
     if (ps_stats_read_csv((out + "/timesteps.csv").c_str(), &err, &r) != PS_OK)
         throw std::runtime_error(err.message);
     std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> run(r, ps_stats_destroy);
+    if (args.has("thresholds"))
+        print_sweep_summary(r, secs, args.has("golden"));
+    else
+        print_summary(lines, secs, args.has("golden"));
     write_report(r, out, "primesim sim: " + args.positional()[0]);
+    std::filesystem::remove_all(out + "/shards"); // merged: kept only on failure
     return 0;
 }
 
@@ -454,6 +489,7 @@ int run_sim(const Args &args)
     SystemConfig cfg;
     ConfigSection schema = cfg.schema();
     ConfigDocument doc = load_and_bind(args.positional()[0], overrides, schema);
+    finish_system_config(doc, cfg);
     if (args.has("dry-run")) {
         if (!args.has("out")) {
             std::string header = "resolved config of " + args.positional()[0];
@@ -494,19 +530,33 @@ int run_sim(const Args &args)
     if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
         throw ConfigError(err.message);
     std::unique_ptr<ps_workload, void (*)(ps_workload *)> wl(w, ps_workload_free);
-    // Early stop: the workload's alpha and theta, then --threshold.
+    // Early stop: the workload's alpha and theta over the system YAML; an
+    // explicit -p early_stop.alpha= / early_stop.theta= over the workload;
+    // --threshold over everything.
+    auto given = [&](const std::string &key) {
+        for (const auto &o : args.values("param"))
+            if (o.compare(0, key.size() + 1, key + "=") == 0)
+                return true;
+        return false;
+    };
     char num[64];
-    std::snprintf(num, sizeof num, "%.17g", w->early_stop_alpha);
-    overrides.push_back(std::string("early_stop.alpha=") + num);
-    std::snprintf(num, sizeof num, "%.17g", w->early_stop_theta);
-    overrides.push_back("early_stop.theta=" + (args.has("threshold") ? args.value("threshold")
-                                                                      : std::string(num)));
+    if (!given("early_stop.alpha")) {
+        std::snprintf(num, sizeof num, "%.17g", w->early_stop_alpha);
+        overrides.push_back(std::string("early_stop.alpha=") + num);
+    }
+    if (args.has("threshold")) {
+        overrides.push_back("early_stop.theta=" + args.value("threshold"));
+    } else if (!given("early_stop.theta")) {
+        std::snprintf(num, sizeof num, "%.17g", w->early_stop_theta);
+        overrides.push_back(std::string("early_stop.theta=") + num);
+    }
     std::vector<double> sweep;
     if (args.has("thresholds")) {
         sweep = parse_thresholds(args.value("thresholds"));
         overrides.push_back("chip.early_stop=false"); // full-T traces, stops replayed
     }
     doc = load_and_bind(args.positional()[0], overrides, schema);
+    finish_system_config(doc, cfg);
     write_resolved_config(out, schema, doc, overrides);
     StatsCollector stats(cfg, w->net, sweep, !args.has("golden"));
 
@@ -647,7 +697,10 @@ int run_sim(const Args &args)
     if (ps_stats_write_outputs(stats.run(), out.c_str(), &err) != PS_OK)
         throw std::runtime_error(err.message);
     if (!args.has("shard")) {
-        print_summary(lines, secs, args.has("golden"));
+        if (args.has("thresholds"))
+            print_sweep_summary(stats.run(), secs, args.has("golden"));
+        else
+            print_summary(lines, secs, args.has("golden"));
         write_report(stats.run(), out, "primesim sim: " + args.positional()[0]);
     }
     return 0;

@@ -21,13 +21,22 @@ ConfigSection SystemConfig::schema()
     root.add("chip", &ps_chip_param_table, &chip);
     root.add("energy_hybrid", &ps_energy_hybrid_param_table, &energy_hybrid);
     root.add("energy_digital", &ps_energy_digital_param_table, &energy_digital);
+    root.add("baseline", &ps_baseline_param_table, &baseline);
     return root;
 }
 
 ConfigDocument load_system_config(const std::string &path, const std::vector<std::string> &overrides,
                                   SystemConfig &cfg)
 {
-    return load_and_bind(path, overrides, cfg.schema());
+    ConfigDocument doc = load_and_bind(path, overrides, cfg.schema());
+    finish_system_config(doc, cfg);
+    return doc;
+}
+
+void finish_system_config(const ConfigDocument &doc, SystemConfig &cfg)
+{
+    if (!doc.origin.count("baseline.clock_mhz")) // the hybrid chip's digital clock
+        cfg.baseline.clock_mhz = cfg.system.clock_mhz;
 }
 
 std::string write_resolved_config(const std::string &dir, const ConfigSection &schema,

@@ -11,6 +11,7 @@
 #include "crossbar.h"
 #include "dac.h"
 #include "device.h"
+#include "digital_baseline.h"
 #include "early_stop.h"
 #include "energy.h"
 #include "lif.h"
@@ -33,10 +34,20 @@ struct SystemConfig {
     ps_chip_params chip;
     ps_energy_hybrid_params energy_hybrid;
     ps_energy_digital_params energy_digital;
+    // The event-driven and dense digital baselines run on the same work
+    // (architecture: weight bits, SRAM, lanes, clock, leakage; their energy
+    // per operation is energy_digital). baseline.clock_mhz, when neither the
+    // YAML nor -p sets it, is system.clock_mhz (finish_system_config).
+    ps_baseline_params baseline;
 
     // The schema points into this object: keep it in place while bound.
     ConfigSection schema();
 };
+
+// Values that default to other values (baseline.clock_mhz to
+// system.clock_mhz unless doc sets it); load_system_config calls it, callers
+// of load_and_bind on the schema call it after.
+void finish_system_config(const ConfigDocument &doc, SystemConfig &cfg);
 
 // Loads path with overrides into cfg; throws ConfigError.
 ConfigDocument load_system_config(const std::string &path, const std::vector<std::string> &overrides,
