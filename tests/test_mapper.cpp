@@ -145,3 +145,91 @@ TEST(Mapper, ReplicationAndFit)
     EXPECT_EQ(ps_mapper_create(&p, &net, 128, 64, 25, &err, &m), PS_ERR_RANGE);
     EXPECT_NE(std::string(err.message).find("34 tiles"), std::string::npos) << err.message;
 }
+
+TEST(Mapper, ReplicasOwnConsecutivePositions)
+{
+    // conv1's 12 x 12 = 144 positions over 5 replicas: floor(r * 144 / 5).
+    auto layers = prime_layers();
+    ps_network net = prime_net(layers);
+    ps_mapper_params p = defaults();
+    p.replicate_conv = 5;
+    ps_mapper *m = nullptr;
+    ps_error err{};
+    ASSERT_EQ(ps_mapper_create(&p, &net, 512, 256, 64, &err, &m), PS_OK) << err.message;
+    const ps_mapper_layer *c1 = ps_mapper_layer_of(m, 2);
+    const int64_t starts[6] = {0, 28, 57, 86, 115, 144};
+    for (int64_t r = 0; r < 5; r++) {
+        const ps_mapper_block *b = ps_mapper_block_at(m, c1->first_block + r);
+        EXPECT_EQ(b->pos0, starts[r]);
+        EXPECT_EQ(b->npos, starts[r + 1] - starts[r]);
+    }
+    const ps_mapper_block *fc = ps_mapper_block_at(m, ps_mapper_layer_of(m, 4)->first_block);
+    EXPECT_EQ(fc->pos0, 0);
+    EXPECT_EQ(fc->npos, 1);
+    ps_mapper_destroy(m);
+}
+
+TEST(Mapper, BlocksNeedTheirReceptiveFieldsThroughThePool)
+{
+    auto layers = prime_layers();
+    ps_network net = prime_net(layers);
+    ps_mapper_params p = defaults();
+    p.replicate_conv = 4;
+    ps_mapper *m = nullptr;
+    ps_error err{};
+    // 512-row arrays: conv1 (300 rows) is one block per replica.
+    ASSERT_EQ(ps_mapper_create(&p, &net, 512, 256, 64, &err, &m), PS_OK) << err.message;
+    int64_t size = 0;
+    EXPECT_EQ(ps_mapper_source_of(m, 2, &size), 0); // conv0's output, through pool 1
+    EXPECT_EQ(size, 12 * 32 * 32);
+    EXPECT_EQ(ps_mapper_source_of(m, 0, &size), -1); // the network input
+    EXPECT_EQ(size, 2 * 34 * 34);
+    EXPECT_EQ(ps_mapper_source_of(m, 1, &size), -2); // a pool has no blocks
+    // Replica 1 of conv1: positions 36..71, output rows 3..5; 5x5 kernel,
+    // no padding: pooled rows 3..9, every column, every channel; through the
+    // 2x2 pool conv0 rows 6..19: 12 x 14 x 32 = 5376 neurons.
+    const ps_mapper_layer *c1 = ps_mapper_layer_of(m, 2);
+    std::vector<uint8_t> need((size_t)(12 * 32 * 32), 0);
+    ASSERT_EQ(ps_mapper_block_needs(m, c1->first_block + 1, need.data()), PS_OK);
+    size_t n = 0;
+    for (uint8_t v : need)
+        n += v;
+    EXPECT_EQ(n, 5376u);
+    EXPECT_EQ(need[(0 * 32 + 5) * 32 + 0], 0);
+    EXPECT_EQ(need[(0 * 32 + 6) * 32 + 0], 1);
+    EXPECT_EQ(need[(11 * 32 + 19) * 32 + 31], 1);
+    EXPECT_EQ(need[(11 * 32 + 20) * 32 + 31], 0);
+    // conv0's neuron (c 0, y 6, x 7) feeds pooled entry (0, 3, 3) once.
+    int64_t out[8];
+    EXPECT_EQ(ps_mapper_source_fanout(m, 2, (0 * 32 + 6) * 32 + 7, out, 8), 1);
+    EXPECT_EQ(out[0], 3 * 16 + 3);
+    EXPECT_EQ(ps_mapper_source_fanout(m, 0, 5, out, 8), 1); // no pools: itself
+    EXPECT_EQ(out[0], 5);
+    ps_mapper_destroy(m);
+
+    // 128-row arrays: conv1's row tile 0 holds rows 0..127 = channels 0..4
+    // and channel 5's rows 125..127 (ky 0, kx 0..2).
+    p.replicate_conv = 1;
+    ASSERT_EQ(ps_mapper_create(&p, &net, 128, 64, 64, &err, &m), PS_OK) << err.message;
+    c1 = ps_mapper_layer_of(m, 2);
+    std::fill(need.begin(), need.end(), 0);
+    ASSERT_EQ(ps_mapper_block_needs(m, c1->first_block, need.data()), PS_OK);
+    size_t per_c[12] = {0};
+    for (size_t s = 0; s < need.size(); s++)
+        per_c[s / 1024] += need[s];
+    for (int c = 0; c < 5; c++)
+        EXPECT_EQ(per_c[c], 1024u) << c; // every pooled input of the channel, all 4 pre-pool
+    // channel 5: pooled rows 0..11 (ky 0), pooled columns 0..13 (kx 0..2): 12 x 14 x 4
+    EXPECT_EQ(per_c[5], 12u * 14u * 4u);
+    for (int c = 6; c < 12; c++)
+        EXPECT_EQ(per_c[c], 0u) << c;
+    // fc row tile 0 (rows 0..127 of 64 x 6 x 6 pooled): 128 pooled entries, 4 each.
+    const ps_mapper_layer *fc = ps_mapper_layer_of(m, 4);
+    std::vector<uint8_t> fneed((size_t)(64 * 12 * 12), 0);
+    ASSERT_EQ(ps_mapper_block_needs(m, fc->first_block, fneed.data()), PS_OK);
+    n = 0;
+    for (uint8_t v : fneed)
+        n += v;
+    EXPECT_EQ(n, 128u * 4u);
+    ps_mapper_destroy(m);
+}
