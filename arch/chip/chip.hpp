@@ -6,12 +6,22 @@
 // and membranes bit for bit (same models, read keys, partial-sum order).
 //
 // Schedule of one timestep (all latencies in cycles of system.clock_mhz):
+//  0. Routes are static (ps_mapper_block_needs): a tile needs the source
+//     neurons its blocks read: the inputs of its rows (row (c*k+ky)*k+kx of
+//     a conv, r of a linear layer) at the output positions of its replica (a
+//     conv replica owns consecutive positions), traced back through the
+//     pooling windows between the source and the layer. A sender (the
+//     streamer for the first layer, each home of the layer before) sends a
+//     tile one packet per timestep if it owns any neuron the tile needs; a
+//     tile that needs nothing hears from sender 0. A tile therefore expects
+//     a fixed number of packets per timestep, empty ones (no spikes this
+//     step) included: that is how it knows its inputs are complete.
 //  1. The streamer sends frame t (levels clipped at input_max_level) to every
-//     tile of the first weight layer: one packet each, min(address-event,
-//     dense) encoding.
+//     tile of the first weight layer: the nonzero levels that tile needs,
+//     min(address-event, dense over the entries it needs) encoding.
 //  2. A tile whose expected input packets have all arrived at cycle D starts
-//     its arrays (they work in parallel). An array reads its replica's output
-//     positions in order; a read costs
+//     its arrays (they work in parallel) on what it was sent. An array reads
+//     its replica's output positions in order; a read costs
 //        0 if zero-skipped, else dac.latency_cycles + cycles x
 //        (ceil(t_read_ns * clock) + ADC rounds for its columns + accumulate_cycles)
 //     where cycles are the analogue cycles performed (bit planes).
@@ -19,9 +29,11 @@
 //     (columns x positions x psum_bits); the home adds them when the last one
 //     is there (accumulate_cycles per position per extra row tile), then its
 //     LIF unit updates the neurons (ps_lif_cycles).
-//  4. Each home sends its spikes to every tile of the next weight layer
-//     (pooling is done by the receiver as spikes arrive, in no extra cycles),
-//     or, for the output layer, its membranes to the controller.
+//  4. Each LIF home sends, to each tile of the next weight layer on its route
+//     list, the spikes that tile needs (min(address-event, dense over the
+//     neurons of this home the tile needs) bits; pooling is done by the
+//     receiver as spikes arrive, in no extra cycles), or, for the output
+//     layer, its membranes to the controller.
 //  5. The controller decides (ps_early_stop_ops_cycles); the next frame is
 //     ready at that cycle, or the sample ends and the next one starts.
 // A packet ready at cycle c enters the mesh at c + 1.
