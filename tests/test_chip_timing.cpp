@@ -14,6 +14,10 @@
 // layer 0 (3 columns on 2 ADCs: 2 rounds) 1 + 2 + 4 + 1 = 8, layer 1
 // (2 columns: 1 round) 1 + 2 + 2 + 1 = 6.
 // Packet of n flits over h hops entering at c arrives at c + 1 + 2h + n - 1.
+// Each tile is sent only the inputs of its rows (schedule step 0): tiles 0
+// and 1 get inputs 0-1 and 2-3 (2 levels, address-event 2 x 3 bits or dense
+// 2 x 1: 2 bits), tiles 2 and 3 get hidden spikes 0-1 and 2 (2 and 1 bits):
+// every packet below is still one flit.
 //   frame ready 0: to tile 0 (node 3 -> 0, 2 hops) enters 1, arrives 6;
 //                  to tile 1 (1 hop) enters 2 (one flit per cycle), arrives 5.
 //   tile 1: 5 + 8 = 13, partial sums 3 x 24 bits = 3 flits enter 14, 1 hop: 19.
