@@ -17,18 +17,25 @@
 //
 // Recorded (2 shared cores, CPU time), default workload, 20 converted test
 // digits: bench_chip --pwl workloads/default/prime_nmnist.pwl
-//   --data ~/.cache/primesim/mnist-saccade-test.nmnp --samples 20
+//   --data workloads/default/nmnist_test_100.nmnp --samples 20
 //   case                         tiles golden/s chip/s ratio c us/ev flit-hops/smp
-//   prime_40nm (stock)               3     6.90   7.00  0.99   6.20      8377
-//   prime_40nm apt=4                 4     7.09   6.73  1.05   6.45     10568
-//   prime_40nm apt=1 rep=28 8x8     61     7.05   5.41  1.30   8.02    708439
-//   small_tiles apt=16 rep=1         4    16.75  17.02  0.98   2.50     18947
-//   small_tiles (stock, rep=8)      50    17.27  11.11  1.55   3.82    859089
-//   small_tiles rep=11              62    17.01  10.30  1.65   4.12   1079152
-//   peak RSS 39.6 MB; 19.9k-20.3k spikes and 23.0k-23.5k events per sample.
-// The cost per event rises with tiles only through the NoC: every LIF home
-// unicasts its spikes to every tile of the next layer, so flit-hops grow
-// ~60x from 4 to 62 tiles (about 36 ns of simulation per flit-hop).
+//   prime_40nm (stock)               3     8.06   7.94  1.01   5.47      8377
+//   prime_40nm apt=4                 4     8.04   7.93  1.01   5.48      8200
+//   prime_40nm apt=1 rep=28 8x8     61     7.99   7.28  1.10   5.97    128449
+//   small_tiles apt=16 rep=1         4    19.90  19.01  1.05   2.23     14840
+//   small_tiles (stock, rep=8)      50    19.84  15.45  1.28   2.75    330077
+//   small_tiles rep=11              62    19.90  14.88  1.34   2.85    349623
+//   peak RSS 41.8 MB; 19.9k-20.3k spikes and 23.0k-23.5k events per sample.
+// Over two runs each, us per event rises 4 -> ~64 tiles by 9-12 % (512-row
+// arrays) and 27-28 % (128-row), down from 25-27 % and 56-69 % when every
+// LIF home sent all its spikes to every tile of the next layer (708k and
+// 1079k flit-hops per sample then). Each tile is now sent only the inputs
+// its blocks read (chip.hpp, schedule step 0). What remains is NoC work the
+// mapping really has (~40 ns of simulation per flit-hop): on 128-row arrays
+// with one array per tile, conv1's three row tiles sit on three tiles and
+// send dense partial sums (64 columns x positions x 24 bits, ~97 % of the
+// flits); on 512-row arrays, conv replicas' receptive fields overlap, so a
+// spike near a replica boundary goes to each replica that reads it.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
