@@ -32,10 +32,11 @@
 // 1079k flit-hops per sample then). Each tile is now sent only the inputs
 // its blocks read (chip.hpp, schedule step 0). What remains is NoC work the
 // mapping really has (~40 ns of simulation per flit-hop): on 128-row arrays
-// with one array per tile, conv1's three row tiles sit on three tiles and
-// send dense partial sums (64 columns x positions x 24 bits, ~97 % of the
-// flits); on 512-row arrays, conv replicas' receptive fields overlap, so a
-// spike near a replica boundary goes to each replica that reads it.
+// with one array per tile, the second conv's (12->64, 300 rows) three row
+// tiles sit on three tiles and send dense partial sums (64 columns x
+// positions x 24 bits, ~97 % of the flits); on 512-row arrays, conv
+// replicas' receptive fields overlap, so a spike near a replica boundary
+// goes to each replica that reads it.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
