@@ -183,7 +183,6 @@ class ChipImpl {
     std::vector<uint16_t> frames;
     uint64_t sample_id = 0;
     int64_t t = 0;
-    uint64_t stamp = 0; // increments every timestep
     uint64_t step_start = 0, sample_start = 0;
     std::vector<float> out_now;
     int64_t outputs_pending = 0;
@@ -557,7 +556,6 @@ void ChipImpl::on_delivery(const ps_noc_delivery &d)
 
 void ChipImpl::start_timestep(uint64_t ready)
 {
-    stamp++;
     step_start = ready;
     const size_t frame = (size_t)(net.in_c * net.in_h * net.in_w);
     auto levels = std::make_shared<std::vector<uint16_t>>(frame);
