@@ -218,11 +218,24 @@ class ChipImpl {
     int tr_sample = -1, tr_step = -1, tr_conf = -1, tr_pred = -1;
     void trace_setup(const std::string &chip_name);
     ChipCounters counters() const;
+    void build(Chip *owner); // the constructor's work
+    void release();          // frees the C models; safe on a half-built chip
 };
 
 ChipImpl::ChipImpl(Chip *owner, const SystemConfig &cfg_, const ps_network &net_,
                    const TraceOptions &trace)
     : cfg(cfg_), net(net_), topt(trace)
+{
+    // A constructor that throws runs no destructor: free what was built.
+    try {
+        build(owner);
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
+void ChipImpl::build(Chip *owner)
 {
     ps_error err{};
     check(ps_network_check(&net, &err), err, "network");
@@ -502,7 +515,9 @@ void ChipImpl::trace_setup(const std::string &me)
     }
 }
 
-ChipImpl::~ChipImpl()
+ChipImpl::~ChipImpl() { release(); }
+
+void ChipImpl::release()
 {
     for (auto &L : layers)
         ps_crossbar_grid_destroy(L.grid);
@@ -514,6 +529,12 @@ ChipImpl::~ChipImpl()
     ps_early_stop_destroy(es);
     ps_dac_destroy(dac);
     ps_device_destroy(dev);
+    layers.clear();
+    tiles.clear();
+    map = nullptr;
+    es = nullptr;
+    dac = nullptr;
+    dev = nullptr;
 }
 
 uint64_t ChipImpl::send(const Packet &p, int64_t src_node, int64_t dst_node, uint64_t ready)
