@@ -411,7 +411,7 @@ static void cycle(ps_crossbar *xb, const uint32_t *list, const double *frac, siz
     cost->read_time_ns += xb->p.t_read_ns;
 }
 
-static void add_stats(ps_crossbar_stats *a, const ps_crossbar_stats *b)
+void ps_crossbar_stats_add(ps_crossbar_stats *a, const ps_crossbar_stats *b)
 {
     a->reads += b->reads;
     a->cycles += b->cycles;
@@ -442,7 +442,7 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
         cycle(xb, active_rows, NULL, n_active, ps_rng_substream(xb->noise_stream, read_key), 0,
               out_ua, &c);
     }
-    add_stats(&xb->stats, &c);
+    ps_crossbar_stats_add(&xb->stats, &c);
     if (cost)
         *cost = c;
     return PS_OK;
@@ -505,7 +505,7 @@ ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint6
                 out_ua[j] = (double)max_level * xb->cyc[j];
         }
     }
-    add_stats(&xb->stats, &c);
+    ps_crossbar_stats_add(&xb->stats, &c);
     if (cost)
         *cost = c;
     return st;
@@ -623,7 +623,7 @@ ps_status ps_crossbar_grid_stats_get(const ps_crossbar_grid *g, ps_crossbar_grid
         return PS_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     for (int64_t t = 0; t < g->n_arrays; t++)
-        add_stats(&out->arrays, &g->arrays[t]->stats);
+        ps_crossbar_stats_add(&out->arrays, &g->arrays[t]->stats);
     out->partial_sum_adds = g->partial_sum_adds;
     out->n_arrays = g->n_arrays;
     return PS_OK;
@@ -704,7 +704,7 @@ ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *acti
                                                    g->counts[tr], read_key, g->part, &c);
             if (st != PS_OK)
                 return st;
-            add_stats(&sum, &c);
+            ps_crossbar_stats_add(&sum, &c);
             if (c.cycles == 0)
                 continue; /* zero-skipped: contributes nothing, costs no addition */
             accumulate(g, t, first, out_ua);
@@ -738,7 +738,7 @@ ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *leve
                                                    read_key, hook, hook_ctx, g->part, &c);
             if (st != PS_OK)
                 return st;
-            add_stats(&sum, &c);
+            ps_crossbar_stats_add(&sum, &c);
             if (c.cycles == 0)
                 continue;
             accumulate(g, t, first, out_ua);

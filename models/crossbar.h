@@ -89,6 +89,9 @@ ps_status ps_crossbar_stats_get(const ps_crossbar *xb, ps_crossbar_stats *out);
 
 const ps_crossbar_params *ps_crossbar_get_params(const ps_crossbar *xb);
 
+/* *a += *b, field by field (summing costs of reads or arrays). */
+void ps_crossbar_stats_add(ps_crossbar_stats *a, const ps_crossbar_stats *b);
+
 /* Conductances, row-major rows x cols, exactly as given (no noise, no
  * faults): for reproducing a workload file bit for bit. */
 ps_status ps_crossbar_set_conductances(ps_crossbar *xb, const double *g_pos_uS,

@@ -238,19 +238,6 @@ ps_status ps_golden_reset(ps_golden *g)
     return PS_OK;
 }
 
-static void add_crossbar_stats(ps_crossbar_stats *sum, const ps_crossbar_stats *x)
-{
-    sum->reads += x->reads;
-    sum->cycles += x->cycles;
-    sum->skipped_cycles += x->skipped_cycles;
-    sum->active_rows += x->active_rows;
-    sum->cell_reads += x->cell_reads;
-    sum->cell_energy_pj += x->cell_energy_pj;
-    sum->driver_energy_pj += x->driver_energy_pj;
-    sum->energy_pj += x->energy_pj;
-    sum->read_time_ns += x->read_time_ns;
-}
-
 ps_status ps_golden_stats_get(const ps_golden *g, ps_golden_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -265,7 +252,7 @@ ps_status ps_golden_stats_get(const ps_golden *g, ps_golden_stats *out)
         ps_status s = ps_crossbar_grid_stats_get(g->layers[i].grid, &gs);
         if (s != PS_OK)
             return s;
-        add_crossbar_stats(&out->crossbar.arrays, &gs.arrays);
+        ps_crossbar_stats_add(&out->crossbar.arrays, &gs.arrays);
         out->crossbar.partial_sum_adds += gs.partial_sum_adds;
         out->crossbar.n_arrays += gs.n_arrays;
     }
