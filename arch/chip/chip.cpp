@@ -994,6 +994,26 @@ void Chip::set_observer(LayerObserver obs) { impl_->observer = std::move(obs); }
 ChipCounters Chip::counters() const { return impl_->counters(); }
 uint64_t Chip::n_tiles() const { return impl_->tiles.size(); }
 
+ChipHardware Chip::hardware() const
+{
+    const ChipImpl &c = *impl_;
+    ps_mapper_stats ms{};
+    ps_mapper_stats_get(c.map, &ms);
+    ChipHardware h;
+    h.tiles = (int64_t)c.tiles.size();
+    h.mesh_nodes = ms.nodes;
+    h.arrays = (int64_t)c.blocks.size();
+    h.array_rows = c.cfg.crossbar.rows;
+    h.array_cols = c.cfg.crossbar.cols;
+    for (const TileRt &t : c.tiles)
+        h.adcs += t.n_adcs;
+    h.adc_bits = c.cfg.adc.bits;
+    h.cols_per_adc = c.cfg.adc.cols_per_adc;
+    h.used_pairs = ms.used_pairs;
+    h.provisioned_pairs = ms.provisioned_pairs;
+    return h;
+}
+
 std::string Chip::mapping_report() const
 {
     char buf[8192];

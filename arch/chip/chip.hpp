@@ -96,6 +96,16 @@ struct SampleResult {
     std::vector<uint64_t> spike_counts; // timesteps_run x n_layers
 };
 
+// The silicon the mapping uses, for area comparisons: arrays are the
+// crossbars holding weights, ADCs those of the tiles in use (each tile's
+// arrays share ceil(array cols / cols_per_adc) column-muxed ADCs).
+struct ChipHardware {
+    int64_t tiles = 0, mesh_nodes = 0;
+    int64_t arrays = 0, array_rows = 0, array_cols = 0;
+    int64_t adcs = 0, adc_bits = 0, cols_per_adc = 0;
+    int64_t used_pairs = 0, provisioned_pairs = 0; // differential pairs
+};
+
 // Called with each layer's full output after it completes in a timestep:
 // spikes (0/1), pooled levels, or the integrator's membranes; as the golden
 // model's observer.
@@ -121,6 +131,7 @@ class Chip : public sc_core::sc_module {
     std::string mapping_report() const;
     ChipCounters counters() const;
     uint64_t n_tiles() const;
+    ChipHardware hardware() const;
 
   private:
     void driver();

@@ -20,9 +20,9 @@ void define_merge(Args &args)
     args.usage("OUT1/ OUT2/ ... -o OUT/",
                "Merges the outputs of sharded runs (primesim sim --shard i/N): timesteps.csv\n"
                "records and samples.csv rows are put in sample order, summary.json is computed\n"
-               "again from the merged records, and config.resolved.yaml is taken from OUT1 (the\n"
-               "shards' run settings must agree). The result equals, byte for byte, a single run\n"
-               "over all samples.");
+               "again from the merged records, and config.resolved.yaml and hardware.json are\n"
+               "taken from OUT1 (the shards' run settings must agree). The result equals, byte\n"
+               "for byte, a single run over all samples.");
     args.option("out", 'o', "DIR", "output directory");
     args.epilog("example:\n  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 0/2 -o s0/\n"
                 "  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 1/2 -o s1/\n"
@@ -81,11 +81,12 @@ int merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
     if (ps_stats_write_outputs(merged, out.c_str(), &err) != PS_OK)
         throw std::runtime_error(err.message);
     merge_samples_csv(dirs, out);
-    const std::string cfg = dirs[0] + "/config.resolved.yaml";
-    if (std::filesystem::exists(cfg) &&
-        std::filesystem::absolute(cfg) != std::filesystem::absolute(out + "/config.resolved.yaml"))
-        std::filesystem::copy_file(cfg, out + "/config.resolved.yaml",
-                                   std::filesystem::copy_options::overwrite_existing);
+    for (const char *name : {"config.resolved.yaml", "hardware.json"}) { // the same in every shard
+        const std::string from = dirs[0] + "/" + name, to = out + "/" + name;
+        if (std::filesystem::exists(from) &&
+            std::filesystem::absolute(from) != std::filesystem::absolute(to))
+            std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+    }
     return 0;
 }
 

@@ -1,9 +1,5 @@
 // primesim sim: resolve a system config and run a workload on the SystemC
 // chip (or on the golden C model with --golden), sample by sample.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,12 +17,12 @@
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
+#include "fileio.h"
 #include "golden.h"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
 #include "stats.h"
-
-extern char **environ;
+#include "subprocess.hpp"
 
 namespace primesim {
 
@@ -40,8 +36,9 @@ void define_sim(Args &args)
                "(a dataset directory or a packed file) are binned into frames with the workload's\n"
                "frame parameters and run one after another; early stop ends a sample when the\n"
                "network is confident. --golden runs the golden C model instead (outputs and\n"
-               "operation counts, no timing). Writes OUT/config.resolved.yaml and OUT/samples.csv\n"
-               "and prints a summary. The early-stop alpha and theta come from the workload\n"
+               "operation counts, no timing). Writes OUT/config.resolved.yaml, OUT/samples.csv,\n"
+               "OUT/hardware.json (tiles, arrays, ADCs of the mapping; not with --golden) and\n"
+               "prints a summary. The early-stop alpha and theta come from the workload\n"
                "(over the system YAML); an explicit -p early_stop.alpha=/early_stop.theta= wins\n"
                "over the workload, and --threshold over everything for theta. A network that does\n"
                "not fit the mesh is bad input (exit 2; the message names noc.mesh_x/mesh_y,\n"
@@ -330,6 +327,24 @@ class StatsCollector {
     double es_pj_ = 0;
 };
 
+// OUT/hardware.json: the mapping's silicon (the area proxy of sweeps).
+void write_hardware_json(const chip::ChipHardware &h, const std::string &dir)
+{
+    char buf[1024];
+    const int n = std::snprintf(
+        buf, sizeof buf,
+        "{\n  \"format\": \"primesim hardware 1\",\n  \"tiles\": %lld,\n  \"mesh_nodes\": %lld,\n"
+        "  \"arrays\": %lld,\n  \"array_rows\": %lld,\n  \"array_cols\": %lld,\n  \"adcs\": %lld,\n"
+        "  \"adc_bits\": %lld,\n  \"cols_per_adc\": %lld,\n  \"used_pairs\": %lld,\n"
+        "  \"provisioned_pairs\": %lld\n}\n",
+        (long long)h.tiles, (long long)h.mesh_nodes, (long long)h.arrays, (long long)h.array_rows,
+        (long long)h.array_cols, (long long)h.adcs, (long long)h.adc_bits, (long long)h.cols_per_adc,
+        (long long)h.used_pairs, (long long)h.provisioned_pairs);
+    ps_error err{};
+    if (ps_write_file_atomic((dir + "/hardware.json").c_str(), buf, (size_t)n, &err) != PS_OK)
+        throw std::runtime_error(err.message);
+}
+
 std::vector<double> parse_thresholds(const std::string &s)
 {
     std::vector<double> out;
@@ -398,10 +413,9 @@ void print_sweep_summary(const ps_stats_run *run, double seconds, bool golden)
 int run_jobs(const Args &args, long long jobs, const std::string &out)
 {
     std::vector<pid_t> pids;
-    std::string exe = std::filesystem::read_symlink("/proc/self/exe");
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
-        std::vector<std::string> a = {exe, "sim", args.positional()[0]};
+        std::vector<std::string> a = {"sim", args.positional()[0]};
         for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
             if (args.has(opt)) {
                 a.push_back(std::string("--") + opt);
@@ -417,23 +431,13 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
         a.push_back(std::to_string(i) + "/" + std::to_string(jobs));
         a.push_back("-o");
         a.push_back(out + "/shards/" + std::to_string(i));
-        std::vector<char *> argv;
-        for (auto &s : a)
-            argv.push_back(s.data());
-        argv.push_back(nullptr);
-        pid_t pid;
-        if (posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-            throw std::runtime_error("cannot start " + exe);
-        pids.push_back(pid);
+        pids.push_back(spawn_self(a));
     }
     int failed = 0, bad_input = 0;
     for (pid_t pid : pids) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failed++;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
-            bad_input++;
+        const int code = wait_child(pid);
+        failed += code != 0;
+        bad_input += code == 2;
     }
     if (failed && bad_input == failed)
         throw ConfigError("the shards rejected their input; see their messages above (shard "
@@ -458,12 +462,10 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
         csv << r.second << "\n";
         lines.push_back(r.second);
     }
-    std::filesystem::copy_file(out + "/shards/0/config.resolved.yaml", out + "/config.resolved.yaml",
-                               std::filesystem::copy_options::overwrite_existing);
     std::vector<std::string> dirs;
     for (long long i = 0; i < jobs; i++)
         dirs.push_back(out + "/shards/" + std::to_string(i));
-    merge_outputs(dirs, out); // timesteps.csv, summary.json (samples.csv the same)
+    merge_outputs(dirs, out); // timesteps.csv, summary.json, config, hardware (samples.csv the same)
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ps_error err{};
     ps_stats_run *r = nullptr;
@@ -630,6 +632,7 @@ int run_sim(const Args &args)
         // data exits 2 (ConfigError), anything else 1.
         std::string data_error, sim_error;
         std::string vcd_path;
+        chip::ChipHardware hardware;
         if (args.has("vcd")) {
             vcd_path = args.value("vcd");
             // SystemC appends ".vcd" to the name it is given.
@@ -651,6 +654,7 @@ int run_sim(const Args &args)
                     trace.file = tf;
                 }
                 chip::Chip chip("chip", cfg, w->net, trace);
+                hardware = chip.hardware();
                 std::vector<int> labels;
                 chip.set_workload(
                     [&](size_t i, std::vector<uint16_t> &f, uint64_t &id) {
@@ -687,6 +691,7 @@ int run_sim(const Args &args)
             throw ConfigError(data_error);
         if (!sim_error.empty())
             throw std::runtime_error(sim_error);
+        write_hardware_json(hardware, out);
     }
     for (auto &l : lines) {
         csv << l;

@@ -1,0 +1,23 @@
+// Child processes of primesim: sim --jobs shards, sweep points, check runs.
+// Each child is this same executable with other arguments.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace primesim {
+
+// Path of the running primesim executable.
+std::string self_exe();
+
+// Starts `primesim args...`. A non-empty log_path receives the child's
+// stdout and stderr (created or truncated); empty keeps the parent's.
+// Throws std::runtime_error when the process cannot be started.
+pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_path = "");
+
+// Waits for pid. Returns its exit code, or 128 + signal when it was killed.
+int wait_child(pid_t pid);
+
+} // namespace primesim
