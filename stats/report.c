@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "svg.h"
 
 /* PRIME.md sec. 6: classification on N-MNIST. */
 #define PAPER_ENERGY_GAIN 37.83
@@ -204,118 +205,15 @@ ps_status ps_stats_format_table(const ps_stats_run *r, char *buf, size_t size)
 
 /* ---- SVG ---------------------------------------------------------------------- */
 
-#define SVG_W 640
-#define SVG_H 400
-#define PL 80 /* plot area margins */
-#define PR 150
-#define PT 40
-#define PB 60
-
-static const char *const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-typedef struct axis {
-    double lo, hi;
-    bool log;
-} axis;
-
-static double ax_pos(const axis *a, double v, double p0, double p1)
-{
-    double f;
-    if (a->log)
-        f = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
-    else
-        f = (v - a->lo) / (a->hi - a->lo);
-    return p0 + f * (p1 - p0);
-}
-
-static void nice_axis(axis *a)
-{
-    if (a->log) {
-        if (!(a->lo > 0))
-            a->lo = a->hi > 0 ? a->hi * 1e-3 : 1;
-        a->lo = pow(10, floor(log10(a->lo)));
-        a->hi = pow(10, ceil(log10(a->hi)));
-        if (a->hi <= a->lo)
-            a->hi = a->lo * 10;
-        return;
-    }
-    if (a->hi <= a->lo)
-        a->hi = a->lo + 1;
-}
-
-static FILE *svg_open(const char *dir, const char *name, const char *title, ps_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-               "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
-            SVG_W, SVG_H, SVG_W, SVG_H, SVG_W / 2, title);
-    return f;
-}
-
-static ps_status svg_close(FILE *f, ps_error *err)
-{
-    fputs("</svg>\n", f);
-    if (fclose(f) != 0)
-        return ps_error_set(err, PS_ERR_IO, "SVG write failed");
-    return PS_OK;
-}
-
-static void svg_axes(FILE *f, const axis *x, const axis *y, const char *xl, const char *yl,
-                     bool x_ticks)
-{
-    const int x0 = PL, x1 = SVG_W - PR, y0 = SVG_H - PB, y1 = PT;
-    fprintf(f, "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", x0, y1, y0, x1);
-    for (int i = 0; i <= 5; i++) {
-        double v;
-        if (y->log) {
-            const double d = (log10(y->hi) - log10(y->lo)) / 5;
-            v = pow(10, log10(y->lo) + d * i);
-        } else {
-            v = y->lo + (y->hi - y->lo) * i / 5;
-        }
-        const double py = ax_pos(y, v, y0, y1);
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
-                x0, x1, py, py, x0 - 4, py + 4, v);
-        if (x_ticks) {
-            const double xv = x->lo + (x->hi - x->lo) * i / 5;
-            const double px = ax_pos(x, xv, x0, x1);
-            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g</text>\n", px, y0 + 16,
-                    xv);
-        }
-    }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2,
-            SVG_H - 20, xl);
-    fprintf(f, "<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-            (y0 + y1) / 2, yl);
-}
-
-static void svg_legend(FILE *f, int i, const char *name)
-{
-    const int x = SVG_W - PR + 12, y = PT + 10 + 18 * i;
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-               "<text x=\"%d\" y=\"%d\">%s</text>\n",
-            x, y - 10, colours[i % 10], x + 16, y, name);
-}
-
 /* Line chart of n_series series over xs (series s at ys[s * n + i]). */
 static ps_status svg_lines(const char *dir, const char *file, const char *title, const char *xl,
                            const char *yl, const double *xs, size_t n, const double *ys,
                            size_t n_series, const char *const *names, bool log_y, ps_error *err)
 {
-    FILE *f = svg_open(dir, file, title, err);
+    FILE *f = ps_svg_open(dir, file, title, err);
     if (!f)
         return err ? err->status : PS_ERR_IO;
-    axis x = {INFINITY, -INFINITY, false}, y = {INFINITY, -INFINITY, log_y};
+    ps_svg_axis x = {INFINITY, -INFINITY, false}, y = {INFINITY, -INFINITY, log_y};
     for (size_t i = 0; i < n; i++) {
         x.lo = fmin(x.lo, xs[i]);
         x.hi = fmax(x.hi, xs[i]);
@@ -337,30 +235,30 @@ static ps_status svg_lines(const char *dir, const char *file, const char *title,
     }
     if (!log_y && y.lo > 0)
         y.lo = 0;
-    nice_axis(&x);
-    nice_axis(&y);
-    svg_axes(f, &x, &y, xl, yl, true);
+    ps_svg_nice_axis(&x);
+    ps_svg_nice_axis(&y);
+    ps_svg_axes(f, &x, &y, xl, yl, true);
     for (size_t s = 0; s < n_series; s++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-                colours[s % 10]);
+                ps_svg_colours[s % 10]);
         for (size_t i = 0; i < n; i++) {
             const double v = ys[s * n + i];
             if (!isfinite(v) || (log_y && v <= 0))
                 continue;
-            fprintf(f, "%.1f,%.1f ", ax_pos(&x, xs[i], PL, SVG_W - PR),
-                    ax_pos(&y, v, SVG_H - PB, PT));
+            fprintf(f, "%.1f,%.1f ", ps_svg_pos(&x, xs[i], PS_SVG_PL, PS_SVG_W - PS_SVG_PR),
+                    ps_svg_pos(&y, v, PS_SVG_H - PS_SVG_PB, PS_SVG_PT));
         }
         fputs("\"/>\n", f);
         for (size_t i = 0; i < n; i++) {
             const double v = ys[s * n + i];
             if (isfinite(v) && (!log_y || v > 0))
                 fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
-                        ax_pos(&x, xs[i], PL, SVG_W - PR), ax_pos(&y, v, SVG_H - PB, PT),
-                        colours[s % 10]);
+                        ps_svg_pos(&x, xs[i], PS_SVG_PL, PS_SVG_W - PS_SVG_PR), ps_svg_pos(&y, v, PS_SVG_H - PS_SVG_PB, PS_SVG_PT),
+                        ps_svg_colours[s % 10]);
         }
-        svg_legend(f, (int)s, names[s]);
+        ps_svg_legend(f, (int)s, names[s]);
     }
-    return svg_close(f, err);
+    return ps_svg_close(f, err);
 }
 
 /* Stacked bars: bar b, part c at v[b * n_parts + c]. */
@@ -368,40 +266,40 @@ static ps_status svg_stacked(const char *dir, const char *file, const char *titl
                              const char *const *bars, size_t n_bars, const char *const *parts,
                              size_t n_parts, const double *v, ps_error *err)
 {
-    FILE *f = svg_open(dir, file, title, err);
+    FILE *f = ps_svg_open(dir, file, title, err);
     if (!f)
         return err ? err->status : PS_ERR_IO;
-    axis x = {0, 1, false}, y = {0, 0, false};
+    ps_svg_axis x = {0, 1, false}, y = {0, 0, false};
     for (size_t b = 0; b < n_bars; b++) {
         double s = 0;
         for (size_t c = 0; c < n_parts; c++)
             s += isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
         y.hi = fmax(y.hi, s);
     }
-    nice_axis(&y);
-    svg_axes(f, &x, &y, "", yl, false);
-    const double slot = (double)(SVG_W - PR - PL) / (double)n_bars;
+    ps_svg_nice_axis(&y);
+    ps_svg_axes(f, &x, &y, "", yl, false);
+    const double slot = (double)(PS_SVG_W - PS_SVG_PR - PS_SVG_PL) / (double)n_bars;
     for (size_t b = 0; b < n_bars; b++) {
         double base = 0;
-        const double bx = PL + slot * ((double)b + 0.2), bw = slot * 0.6;
+        const double bx = PS_SVG_PL + slot * ((double)b + 0.2), bw = slot * 0.6;
         for (size_t c = 0; c < n_parts; c++) {
             const double val = isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
-            const double ya = ax_pos(&y, base, SVG_H - PB, PT);
-            const double yb = ax_pos(&y, base + val, SVG_H - PB, PT);
+            const double ya = ps_svg_pos(&y, base, PS_SVG_H - PS_SVG_PB, PS_SVG_PT);
+            const double yb = ps_svg_pos(&y, base + val, PS_SVG_H - PS_SVG_PB, PS_SVG_PT);
             if (val > 0)
                 fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
                            "fill=\"%s\"><title>%s %s: %.4g</title></rect>\n",
-                        bx, yb, bw, ya - yb, colours[c % 10], bars[b], parts[c], val);
+                        bx, yb, bw, ya - yb, ps_svg_colours[c % 10], bars[b], parts[c], val);
             base += val;
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n",
-                bx + bw / 2, ax_pos(&y, base, SVG_H - PB, PT) - 4, base);
+                bx + bw / 2, ps_svg_pos(&y, base, PS_SVG_H - PS_SVG_PB, PS_SVG_PT) - 4, base);
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", bx + bw / 2,
-                SVG_H - PB + 16, bars[b]);
+                PS_SVG_H - PS_SVG_PB + 16, bars[b]);
     }
     for (size_t c = 0; c < n_parts; c++)
-        svg_legend(f, (int)c, parts[c]);
-    return svg_close(f, err);
+        ps_svg_legend(f, (int)c, parts[c]);
+    return ps_svg_close(f, err);
 }
 
 /* ---- report.md ------------------------------------------------------------------ */

@@ -18,15 +18,20 @@ namespace primesim {
 void define_merge(Args &args)
 {
     args.usage("OUT1/ OUT2/ ... -o OUT/",
-               "Merges the outputs of sharded runs (primesim sim --shard i/N): timesteps.csv\n"
+               "Merges the outputs of sharded runs. Of primesim sim --shard i/N: timesteps.csv\n"
                "records and samples.csv rows are put in sample order, summary.json is computed\n"
                "again from the merged records, and config.resolved.yaml and hardware.json are\n"
-               "taken from OUT1 (the shards' run settings must agree). The result equals, byte\n"
-               "for byte, a single run over all samples.");
+               "taken from OUT1 (the shards' run settings must agree). Of primesim sweep\n"
+               "--shard i/N (recognised by OUT1/plan.txt): the plans must agree, every point's\n"
+               "directory is copied from the shard that finished it, and the table and Pareto\n"
+               "plot are made again over all points; exit 1 if some point was finished by no\n"
+               "shard. Either way the result equals, byte for byte, a single run.");
     args.option("out", 'o', "DIR", "output directory");
     args.epilog("example:\n  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 0/2 -o s0/\n"
                 "  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 1/2 -o s1/\n"
-                "  primesim merge s0/ s1/ -o all/");
+                "  primesim merge s0/ s1/ -o all/\n"
+                "  primesim sweep configs/sweeps/tile_adc.yaml --shard 0/2 -o sw0/   # and 1/2\n"
+                "  primesim merge sw0/ sw1/ -o sweep/");
 }
 
 // Merges dir/samples.csv files (header + rows keyed by the first column).
@@ -90,12 +95,16 @@ int merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
     return 0;
 }
 
+int merge_sweeps(const std::vector<std::string> &dirs, const std::string &out); // cmd_sweep.cpp
+
 int run_merge(const Args &args)
 {
     if (args.positional().empty())
         throw UsageError("expected one or more output directories to merge");
     if (!args.has("out"))
         throw UsageError("expected -o OUT/");
+    if (std::filesystem::exists(args.positional()[0] + "/plan.txt"))
+        return merge_sweeps(args.positional(), args.value("out"));
     merge_outputs(args.positional(), args.value("out"));
     std::printf("merged %zu outputs into %s (timesteps.csv, summary.json, samples.csv)\n",
                 args.positional().size(), args.value("out").c_str());

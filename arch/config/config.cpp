@@ -357,6 +357,8 @@ void emit_section(YAML::Emitter &out, const ConfigSection &section, const std::s
 
 } // namespace
 
+YAML::Node read_yaml_file(const std::string &path) { return read_yaml(path); }
+
 ConfigSection &ConfigSection::add(std::string child_key, const ps_param_table *child_table,
                                   void *child_object)
 {

@@ -44,6 +44,10 @@ struct ConfigDocument {
     std::map<std::string, std::string> sources;
 };
 
+// One YAML file whose top level is a mapping; duplicate keys and syntax
+// errors throw ConfigError naming the file and line. No `base:` handling.
+YAML::Node read_yaml_file(const std::string &path);
+
 // Reads path; a top-level `base:` (a path or a list of paths, relative to
 // the file that names them) is loaded first and this file's keys are merged
 // over it, maps key by key, everything else replaced.

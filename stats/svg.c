@@ -1,0 +1,112 @@
+#include "svg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+const char *const ps_svg_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+double ps_svg_pos(const ps_svg_axis *a, double v, double p0, double p1)
+{
+    double f;
+    if (a->log)
+        f = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    else
+        f = (v - a->lo) / (a->hi - a->lo);
+    return p0 + f * (p1 - p0);
+}
+
+double ps_svg_px(const ps_svg_axis *x, double v)
+{
+    return ps_svg_pos(x, v, PS_SVG_PL, PS_SVG_W - PS_SVG_PR);
+}
+
+double ps_svg_py(const ps_svg_axis *y, double v)
+{
+    return ps_svg_pos(y, v, PS_SVG_H - PS_SVG_PB, PS_SVG_PT);
+}
+
+void ps_svg_nice_axis(ps_svg_axis *a)
+{
+    if (a->log) {
+        if (!(a->lo > 0))
+            a->lo = a->hi > 0 ? a->hi * 1e-3 : 1;
+        a->lo = pow(10, floor(log10(a->lo)));
+        a->hi = pow(10, ceil(log10(a->hi)));
+        if (a->hi <= a->lo)
+            a->hi = a->lo * 10;
+        return;
+    }
+    if (a->hi <= a->lo)
+        a->hi = a->lo + 1;
+}
+
+FILE *ps_svg_open(const char *dir, const char *name, const char *title, ps_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+               "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
+            PS_SVG_W, PS_SVG_H, PS_SVG_W, PS_SVG_H, PS_SVG_W / 2, title);
+    return f;
+}
+
+ps_status ps_svg_close(FILE *f, ps_error *err)
+{
+    fputs("</svg>\n", f);
+    if (fclose(f) != 0)
+        return ps_error_set(err, PS_ERR_IO, "SVG write failed");
+    return PS_OK;
+}
+
+void ps_svg_axes(FILE *f, const ps_svg_axis *x, const ps_svg_axis *y, const char *xl,
+                 const char *yl, bool x_ticks)
+{
+    const int x0 = PS_SVG_PL, x1 = PS_SVG_W - PS_SVG_PR, y0 = PS_SVG_H - PS_SVG_PB, y1 = PS_SVG_PT;
+    fprintf(f, "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", x0, y1, y0, x1);
+    for (int i = 0; i <= 5; i++) {
+        double v;
+        if (y->log) {
+            const double d = (log10(y->hi) - log10(y->lo)) / 5;
+            v = pow(10, log10(y->lo) + d * i);
+        } else {
+            v = y->lo + (y->hi - y->lo) * i / 5;
+        }
+        const double py = ps_svg_pos(y, v, y0, y1);
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
+                x0, x1, py, py, x0 - 4, py + 4, v);
+        if (x_ticks) {
+            double xv;
+            if (x->log) {
+                const double d = (log10(x->hi) - log10(x->lo)) / 5;
+                xv = pow(10, log10(x->lo) + d * i);
+            } else {
+                xv = x->lo + (x->hi - x->lo) * i / 5;
+            }
+            const double px = ps_svg_pos(x, xv, x0, x1);
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g</text>\n", px, y0 + 16,
+                    xv);
+        }
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2,
+            PS_SVG_H - 20, xl);
+    fprintf(f, "<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
+            (y0 + y1) / 2, yl);
+}
+
+void ps_svg_legend(FILE *f, int i, const char *name)
+{
+    const int x = PS_SVG_W - PS_SVG_PR + 12, y = PS_SVG_PT + 10 + 18 * i;
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+               "<text x=\"%d\" y=\"%d\">%s</text>\n",
+            x, y - 10, ps_svg_colours[i % 10], x + 16, y, name);
+}
