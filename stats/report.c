@@ -210,9 +210,11 @@ static ps_status svg_lines(const char *dir, const char *file, const char *title,
                            const char *yl, const double *xs, size_t n, const double *ys,
                            size_t n_series, const char *const *names, bool log_y, ps_error *err)
 {
-    FILE *f = ps_svg_open(dir, file, title, err);
-    if (!f)
-        return err ? err->status : PS_ERR_IO;
+    ps_svg svg;
+    const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = svg.f;
     ps_svg_axis x = {INFINITY, -INFINITY, false}, y = {INFINITY, -INFINITY, log_y};
     for (size_t i = 0; i < n; i++) {
         x.lo = fmin(x.lo, xs[i]);
@@ -258,7 +260,7 @@ static ps_status svg_lines(const char *dir, const char *file, const char *title,
         }
         ps_svg_legend(f, (int)s, names[s]);
     }
-    return ps_svg_close(f, err);
+    return ps_svg_close(&svg, err);
 }
 
 /* Stacked bars: bar b, part c at v[b * n_parts + c]. */
@@ -266,9 +268,11 @@ static ps_status svg_stacked(const char *dir, const char *file, const char *titl
                              const char *const *bars, size_t n_bars, const char *const *parts,
                              size_t n_parts, const double *v, ps_error *err)
 {
-    FILE *f = ps_svg_open(dir, file, title, err);
-    if (!f)
-        return err ? err->status : PS_ERR_IO;
+    ps_svg svg;
+    const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = svg.f;
     ps_svg_axis x = {0, 1, false}, y = {0, 0, false};
     for (size_t b = 0; b < n_bars; b++) {
         double s = 0;
@@ -299,7 +303,7 @@ static ps_status svg_stacked(const char *dir, const char *file, const char *titl
     }
     for (size_t c = 0; c < n_parts; c++)
         ps_svg_legend(f, (int)c, parts[c]);
-    return ps_svg_close(f, err);
+    return ps_svg_close(&svg, err);
 }
 
 /* ---- report.md ------------------------------------------------------------------ */

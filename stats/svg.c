@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *const ps_svg_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -42,28 +43,31 @@ void ps_svg_nice_axis(ps_svg_axis *a)
         a->hi = a->lo + 1;
 }
 
-FILE *ps_svg_open(const char *dir, const char *name, const char *title, ps_error *err)
+ps_status ps_svg_open(ps_svg *svg, const char *dir, const char *name, const char *title,
+                      ps_error *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-               "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
+    snprintf(svg->path, sizeof svg->path, "%s/%s", dir, name);
+    snprintf(svg->tmp, sizeof svg->tmp, "%s.tmp", svg->path);
+    svg->f = fopen(svg->tmp, "w");
+    if (!svg->f)
+        return ps_error_set(err, PS_ERR_IO, "%s: %s", svg->tmp, strerror(errno));
+    fprintf(svg->f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                    "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+                    "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
             PS_SVG_W, PS_SVG_H, PS_SVG_W, PS_SVG_H, PS_SVG_W / 2, title);
-    return f;
+    return PS_OK;
 }
 
-ps_status ps_svg_close(FILE *f, ps_error *err)
+ps_status ps_svg_close(ps_svg *svg, ps_error *err)
 {
-    fputs("</svg>\n", f);
-    if (fclose(f) != 0)
-        return ps_error_set(err, PS_ERR_IO, "SVG write failed");
+    fputs("</svg>\n", svg->f);
+    const bool ok = !ferror(svg->f);
+    if (fclose(svg->f) != 0 || !ok || rename(svg->tmp, svg->path) != 0) {
+        const int e = errno;
+        remove(svg->tmp);
+        return ps_error_set(err, PS_ERR_IO, "%s: cannot write: %s", svg->path, strerror(e));
+    }
     return PS_OK;
 }
 

@@ -33,9 +33,18 @@ void ps_svg_nice_axis(ps_svg_axis *a);
 /* Pixel of v on the x / y axis of the plot area. */
 double ps_svg_px(const ps_svg_axis *x, double v);
 double ps_svg_py(const ps_svg_axis *y, double v);
-/* dir/name with the canvas and title; NULL with err set when it cannot open. */
-FILE *ps_svg_open(const char *dir, const char *name, const char *title, ps_error *err);
-ps_status ps_svg_close(FILE *f, ps_error *err);
+/* An SVG being written: to a temporary beside its path, renamed over it
+ * by ps_svg_close, so a plot is never left half-written. */
+typedef struct ps_svg {
+    FILE *f;
+    char path[4096], tmp[4112];
+} ps_svg;
+
+/* Starts dir/name with the canvas and title. */
+ps_status ps_svg_open(ps_svg *svg, const char *dir, const char *name, const char *title,
+                      ps_error *err);
+/* Ends the SVG and puts it in place (the temporary is removed on error). */
+ps_status ps_svg_close(ps_svg *svg, ps_error *err);
 /* Frame, grid lines, tick labels (x ticks optional) and axis labels. */
 void ps_svg_axes(FILE *f, const ps_svg_axis *x, const ps_svg_axis *y, const char *xl,
                  const char *yl, bool x_ticks);

@@ -269,9 +269,11 @@ ps_status ps_sweep_write_pareto_svg(const char *dir, const char *name, const cha
         acc_hi = fmax(acc_hi, p->accuracy);
         shown++;
     }
-    FILE *f = ps_svg_open(dir, name, title, err);
-    if (!f)
-        return err ? err->status : PS_ERR_IO;
+    ps_svg svg;
+    const ps_status opened = ps_svg_open(&svg, dir, name, title, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = svg.f;
     if (!shown) {
         x.lo = y.lo = 1;
         x.hi = y.hi = 10;
@@ -315,5 +317,5 @@ ps_status ps_sweep_write_pareto_svg(const char *dir, const char *name, const cha
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%zu of %zu points not shown "
                    "(failed, not run or untimed)</text>\n",
                 PS_SVG_PL, PS_SVG_H - 6, n - shown, n);
-    return ps_svg_close(f, err);
+    return ps_svg_close(&svg, err);
 }
