@@ -196,8 +196,6 @@ std::string capture(const std::function<void(FILE *)> &fill)
     return s;
 }
 
-} // namespace
-
 // OUT/table.csv, table.md, pareto.svg over the given points of plan.
 // Returns the number of failed points.
 size_t write_sweep_table(const SweepPlan &plan, const std::vector<size_t> &which,
@@ -280,6 +278,8 @@ void claim_output(const SweepPlan &plan, const std::string &out)
     }
     write_text(path, want);
 }
+
+} // namespace
 
 // primesim merge of sweep shard outputs: the plans must agree; each point
 // is taken from the shard that finished it (ok over failed). Returns 1 when
@@ -431,8 +431,17 @@ int run_sweep(const Args &args)
             for (const auto &o : plan.overrides(p))
                 a.insert(a.end(), {"-p", o});
             a.insert(a.end(), {"-o", dir});
-            running[spawn_self(a, dir + "/log.txt")] = {todo[next - 1],
-                                                        std::chrono::steady_clock::now()};
+            pid_t pid = 0;
+            try {
+                pid = spawn_self(a, dir + "/log.txt");
+            } catch (const std::exception &) {
+                for (const auto &r : running) // no orphans writing into OUT
+                    kill(r.first, SIGTERM);
+                for (const auto &r : running)
+                    wait_child(r.first);
+                throw;
+            }
+            running[pid] = {todo[next - 1], std::chrono::steady_clock::now()};
         }
         int status = 0;
         const pid_t pid = waitpid(-1, &status, 0);

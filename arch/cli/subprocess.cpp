@@ -33,7 +33,9 @@ pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_pa
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
     }
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+    // /proc/self/exe, not the path: a rebuild replacing the file while a
+    // sweep runs must not change (or break) the binary of its later points.
+    const int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));

@@ -12,7 +12,8 @@ namespace primesim {
 // Path of the running primesim executable.
 std::string self_exe();
 
-// Starts `primesim args...`. A non-empty log_path receives the child's
+// Starts `primesim args...` (the running binary, even if its file has been
+// replaced since). A non-empty log_path receives the child's
 // stdout and stderr (created or truncated); empty keeps the parent's.
 // Throws std::runtime_error when the process cannot be started.
 pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_path = "");
