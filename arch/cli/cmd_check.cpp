@@ -189,8 +189,8 @@ std::string make_temp_dir()
     return tmpl;
 }
 
-// What a finished sim gives: a line for the config and its details; false
-// when the config fails.
+// Reports a finished sim: writes its golden file, or prints ok or its
+// differences. False when the config fails.
 bool report_run(const ConfigRun &r, const check::RunSettings &settings, const std::string &out_dir,
                 bool update)
 {
