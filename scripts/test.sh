@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is
-# missing, builds, runs every test, then runs the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# missing, builds, runs every test and the golden timing regression
+# (primesim check), then runs the unit tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,6 +11,8 @@ echo "== build (warnings are errors)"
 BUILD_DIR=build scripts/build.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+echo "== golden regression of the timing models (primesim check)"
+build/arch/primesim check
 
 echo "== sanitizer build (ASan + UBSan)"
 BUILD_DIR=build-asan scripts/build.sh -DPRIMESIM_SANITIZE=ON

@@ -164,10 +164,3 @@ TEST_F(CliTest, InspectVerifiesContainers)
     EXPECT_NE(r.out.find(junk + ": not a primesim file"), std::string::npos) << r.out;
     EXPECT_EQ(run("inspect").code, 2);
 }
-
-TEST_F(CliTest, CommandsNotBuiltYetSaySoAndFail)
-{
-    const Result r = run("sweep x.yaml");
-    EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.out.find("not available in this build yet"), std::string::npos) << r.out;
-}

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "config/config.hpp"
+#include "hardware_json.hpp"
 
 namespace primesim {
 namespace check {
@@ -114,27 +115,17 @@ Section read_csv(const std::string &path, const SectionDef &def,
     return s;
 }
 
-// The numbers of hardware.json (one "key": value per line, as the sim writes it).
+// The numbers of hardware.json.
 Section read_hardware(const std::string &path)
 {
     Section s{"hardware", 0, {}, {{}}};
-    for (const auto &line : read_lines(path)) {
-        const size_t q0 = line.find('"'), q1 = line.find('"', q0 + 1);
-        const size_t colon = line.find(':', q1 == std::string::npos ? 0 : q1);
-        if (q0 == std::string::npos || q1 == std::string::npos || colon == std::string::npos)
-            continue;
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        while (!value.empty() && (value.back() == ',' || value.back() == ' '))
-            value.pop_back();
-        double x;
-        if (!parse_number(value, x))
-            continue; // "format": a string
-        s.columns.push_back(line.substr(q0 + 1, q1 - q0 - 1));
-        s.rows[0].push_back(value);
+    chip::ChipHardware h;
+    if (!read_hardware_json(path, h))
+        throw std::runtime_error(path + ": missing");
+    for (const auto &f : kHardwareFields) {
+        s.columns.push_back(f.name);
+        s.rows[0].push_back(std::to_string(h.*f.member));
     }
-    if (s.columns.empty())
-        throw std::runtime_error(path + ": no numbers");
     return s;
 }
 

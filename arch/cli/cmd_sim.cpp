@@ -17,8 +17,8 @@
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
-#include "fileio.h"
 #include "golden.h"
+#include "hardware_json.hpp"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
 #include "stats.h"
@@ -326,24 +326,6 @@ class StatsCollector {
     uint64_t es_cycles_ = 0;
     double es_pj_ = 0;
 };
-
-// OUT/hardware.json: the mapping's silicon (the area proxy of sweeps).
-void write_hardware_json(const chip::ChipHardware &h, const std::string &dir)
-{
-    char buf[1024];
-    const int n = std::snprintf(
-        buf, sizeof buf,
-        "{\n  \"format\": \"primesim hardware 1\",\n  \"tiles\": %lld,\n  \"mesh_nodes\": %lld,\n"
-        "  \"arrays\": %lld,\n  \"array_rows\": %lld,\n  \"array_cols\": %lld,\n  \"adcs\": %lld,\n"
-        "  \"adc_bits\": %lld,\n  \"cols_per_adc\": %lld,\n  \"used_pairs\": %lld,\n"
-        "  \"provisioned_pairs\": %lld\n}\n",
-        (long long)h.tiles, (long long)h.mesh_nodes, (long long)h.arrays, (long long)h.array_rows,
-        (long long)h.array_cols, (long long)h.adcs, (long long)h.adc_bits, (long long)h.cols_per_adc,
-        (long long)h.used_pairs, (long long)h.provisioned_pairs);
-    ps_error err{};
-    if (ps_write_file_atomic((dir + "/hardware.json").c_str(), buf, (size_t)n, &err) != PS_OK)
-        throw std::runtime_error(err.message);
-}
 
 std::vector<double> parse_thresholds(const std::string &s)
 {

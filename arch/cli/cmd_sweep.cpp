@@ -25,6 +25,7 @@
 #include "config/sweep_plan.hpp"
 #include "config/system_config.hpp"
 #include "fileio.h"
+#include "hardware_json.hpp"
 #include "stats.h"
 #include "subprocess.hpp"
 #include "sweep.h"
@@ -140,13 +141,6 @@ std::string last_line(const std::string &log)
     return last.empty() ? "(no message)" : last;
 }
 
-// hardware.json is our own one-key-per-line format.
-int64_t json_int(const std::string &text, const std::string &key)
-{
-    const size_t at = text.find("\"" + key + "\": ");
-    return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + key.size() + 4);
-}
-
 bool parse_shard(const std::string &s, long long &i, long long &n)
 {
     return std::sscanf(s.c_str(), "%lld/%lld", &i, &n) == 2 && n >= 1 && i >= 0 && i < n;
@@ -175,10 +169,12 @@ PointResult read_point(const std::string &out, const SweepPoint &p)
     std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> hold(run, ps_stats_destroy);
     if (ps_stats_point_at(run, ps_stats_get_meta(run)->theta, &r.result) != PS_OK)
         throw ConfigError(dir + "/timesteps.csv: no records");
-    const std::string hw = read_text(dir + "/hardware.json");
-    r.tiles = json_int(hw, "tiles");
-    r.arrays = json_int(hw, "arrays");
-    r.adcs = json_int(hw, "adcs");
+    chip::ChipHardware hw;
+    if (read_hardware_json(dir + "/hardware.json", hw)) { // golden runs have none
+        r.tiles = hw.tiles;
+        r.arrays = hw.arrays;
+        r.adcs = hw.adcs;
+    }
     return r;
 }
 
