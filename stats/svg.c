@@ -71,31 +71,27 @@ ps_status ps_svg_close(ps_svg *svg, ps_error *err)
     return PS_OK;
 }
 
+/* Tick i of 0..5, evenly spaced (in decades on a log axis). */
+static double tick(const ps_svg_axis *a, int i)
+{
+    if (a->log)
+        return pow(10, log10(a->lo) + (log10(a->hi) - log10(a->lo)) / 5 * i);
+    return a->lo + (a->hi - a->lo) * i / 5;
+}
+
 void ps_svg_axes(FILE *f, const ps_svg_axis *x, const ps_svg_axis *y, const char *xl,
                  const char *yl, bool x_ticks)
 {
     const int x0 = PS_SVG_PL, x1 = PS_SVG_W - PS_SVG_PR, y0 = PS_SVG_H - PS_SVG_PB, y1 = PS_SVG_PT;
     fprintf(f, "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", x0, y1, y0, x1);
     for (int i = 0; i <= 5; i++) {
-        double v;
-        if (y->log) {
-            const double d = (log10(y->hi) - log10(y->lo)) / 5;
-            v = pow(10, log10(y->lo) + d * i);
-        } else {
-            v = y->lo + (y->hi - y->lo) * i / 5;
-        }
+        const double v = tick(y, i);
         const double py = ps_svg_pos(y, v, y0, y1);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                    "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
                 x0, x1, py, py, x0 - 4, py + 4, v);
         if (x_ticks) {
-            double xv;
-            if (x->log) {
-                const double d = (log10(x->hi) - log10(x->lo)) / 5;
-                xv = pow(10, log10(x->lo) + d * i);
-            } else {
-                xv = x->lo + (x->hi - x->lo) * i / 5;
-            }
+            const double xv = tick(x, i);
             const double px = ps_svg_pos(x, xv, x0, x1);
             fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g</text>\n", px, y0 + 16,
                     xv);

@@ -11,31 +11,15 @@
 #include <string>
 
 #include "container.h"
+#include "run_command.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string out; // stdout and stderr together
-};
+using testcmd::Result;
 
-Result run(const std::string &args)
-{
-    const std::string cmd = std::string(PRIMESIM_BINARY) + " " + args + " 2>&1";
-    FILE *p = popen(cmd.c_str(), "r");
-    Result r{-1, ""};
-    if (!p)
-        return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+Result run(const std::string &args) { return testcmd::run_primesim(args); }
 
 const char *const kCommands[] = {"data", "train", "sim", "sweep", "report", "check", "params", "inspect"};
 

@@ -20,6 +20,7 @@
 
 #include "container.h"
 #include "pwl.h"
+#include "run_command.hpp"
 
 namespace {
 
@@ -36,18 +37,10 @@ std::string quote(const std::string &s)
 // Runs a shell command; returns the exit code and the combined output.
 int run(const std::string &cmd, std::string *out = nullptr)
 {
-    FILE *p = popen((cmd + " 2>&1").c_str(), "r");
-    if (!p)
-        return -1;
-    std::string text;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        text.append(buf, n);
-    const int status = pclose(p);
+    const testcmd::Result r = testcmd::run_command(cmd);
     if (out)
-        *out = text;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        *out = r.out;
+    return r.code;
 }
 
 // The first interpreter that imports numpy: $PRIMESIM_PYTHON, python3 on

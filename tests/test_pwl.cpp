@@ -19,6 +19,7 @@
 #include "container.h"
 #include "golden.h"
 #include "pwl.h"
+#include "run_command.hpp"
 
 namespace {
 
@@ -553,14 +554,9 @@ TEST(Pwl, InspectSummarisesAndRefuses)
     Net net;
     const std::string good = write_or_die(net.w, "inspect.pwl");
     auto run = [](const std::string &args, std::string *out) {
-        FILE *p = popen((std::string(PRIMESIM_BINARY) + " inspect " + args + " 2>&1").c_str(), "r");
-        char buf[4096];
-        size_t n;
-        out->clear();
-        while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
-            out->append(buf, n);
-        const int status = p ? pclose(p) : -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        const testcmd::Result r = testcmd::run_primesim("inspect " + args);
+        *out = r.out;
+        return r.code;
     };
     std::string out;
     ASSERT_EQ(run(good + " --recipe", &out), 0) << out;

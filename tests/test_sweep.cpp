@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +24,7 @@
 
 #include "config/config.hpp"
 #include "config/sweep_plan.hpp"
+#include "run_command.hpp"
 #include "sweep.h"
 
 namespace fs = std::filesystem;
@@ -67,26 +67,9 @@ class SweepTest : public ::testing::Test {
     std::string dir_;
 };
 
-struct Result {
-    int code;
-    std::string out;
-};
+using testcmd::Result;
 
-Result run(const std::string &args)
-{
-    const std::string cmd = std::string(PRIMESIM_BINARY) + " " + args + " 2>&1";
-    FILE *p = popen(cmd.c_str(), "r");
-    Result r{-1, ""};
-    if (!p)
-        return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+Result run(const std::string &args) { return testcmd::run_primesim(args); }
 
 std::string slurp(const std::string &path)
 {
