@@ -1,11 +1,10 @@
 /* Sinks derived from the records: summary.json, report.md, SVG plots. */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "outfile.h"
 #include "stats.h"
 #include "svg.h"
 
@@ -95,11 +94,13 @@ ps_status ps_stats_write_summary_json(const ps_stats_run *r, const char *path, p
     uint64_t *hist = calloc((size_t)m->timesteps, sizeof *hist);
     if (!hist)
         return ps_error_set(err, PS_ERR_NOMEM, "stats: out of memory");
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    ps_outfile out;
+    const ps_status opened = ps_outfile_open(&out, path, err);
+    if (opened != PS_OK) {
         free(hist);
-        return ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+        return opened;
     }
+    FILE *f = out.f;
     fprintf(f, "{\n  \"format\": \"primesim summary 1\",\n  \"run\": {\n");
     fprintf(f, "    \"system\": \"%s\",\n    \"samples\": %zu,\n    \"records\": %zu,\n", m->system,
             n_samples(r), ps_stats_count(r));
@@ -136,9 +137,7 @@ ps_status ps_stats_write_summary_json(const ps_stats_run *r, const char *path, p
     }
     fputs("  ]\n}\n", f);
     free(hist);
-    if (fclose(f) != 0)
-        return ps_error_set(err, PS_ERR_IO, "%s: write failed", path);
-    return PS_OK;
+    return ps_outfile_close(&out, err);
 }
 
 /* ---- Markdown ---------------------------------------------------------------- */
@@ -562,13 +561,32 @@ ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const ch
            "`summary.json` → `stats`), `summary.json`, `config.resolved.yaml`, `samples.csv`.\n");
     char path[4096];
     snprintf(path, sizeof path, "%s/report.md", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    if (b.len >= cap) {
         free(text);
-        return ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+        return ps_error_set(err, PS_ERR_RANGE, "%s: report longer than its buffer", path);
     }
-    fputs(text, f);
-    const bool ok = fclose(f) == 0 && b.len < cap;
+    ps_outfile out;
+    s = ps_outfile_open(&out, path, err);
+    if (s == PS_OK) {
+        fputs(text, out.f);
+        s = ps_outfile_close(&out, err);
+    }
     free(text);
-    return ok ? PS_OK : ps_error_set(err, PS_ERR_IO, "%s: write failed", path);
+    return s;
+}
+
+/* timesteps.csv (stats.c) and summary.json (here): the sinks every run writes. */
+ps_status ps_stats_write_outputs(ps_stats_run *r, const char *dir, ps_error *err)
+{
+    if (!r || !dir)
+        return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
+    char path[4096];
+    ps_status s = ps_stats_sort(r, err);
+    if (s != PS_OK)
+        return s;
+    snprintf(path, sizeof path, "%s/timesteps.csv", dir);
+    if ((s = ps_stats_write_csv(r, path, err)) != PS_OK)
+        return s;
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    return ps_stats_write_summary_json(r, path, err);
 }

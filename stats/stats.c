@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -387,9 +388,11 @@ ps_status ps_stats_write_csv(const ps_stats_run *r, const char *path, ps_error *
 {
     if (!r || !path)
         return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return ps_error_set(err, PS_ERR_IO, "%s: %s", path, strerror(errno));
+    ps_outfile out;
+    const ps_status opened = ps_outfile_open(&out, path, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = out.f;
     const ps_stats_meta *m = &r->meta;
     fprintf(f, "# primesim timesteps 1\n# system: %s\n# timesteps: %lld\n# n_layers: %lld\n",
             m->system, (long long)m->timesteps, (long long)m->n_layers);
@@ -410,9 +413,7 @@ ps_status ps_stats_write_csv(const ps_stats_run *r, const char *path, ps_error *
         }
         fputc('\n', f);
     }
-    if (fclose(f) != 0)
-        return ps_error_set(err, PS_ERR_IO, "%s: write failed", path);
-    return PS_OK;
+    return ps_outfile_close(&out, err);
 }
 
 static ps_status parse_meta_line(ps_stats_meta *m, const char *line)
@@ -577,19 +578,4 @@ ps_status ps_stats_merge(ps_stats_run *const *runs, size_t n, ps_error *err, ps_
     }
     *out = r;
     return PS_OK;
-}
-
-ps_status ps_stats_write_outputs(ps_stats_run *r, const char *dir, ps_error *err)
-{
-    if (!r || !dir)
-        return ps_error_set(err, PS_ERR_INVALID_ARG, "stats: NULL argument");
-    char path[4096];
-    ps_status s = ps_stats_sort(r, err);
-    if (s != PS_OK)
-        return s;
-    snprintf(path, sizeof path, "%s/timesteps.csv", dir);
-    if ((s = ps_stats_write_csv(r, path, err)) != PS_OK)
-        return s;
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    return ps_stats_write_summary_json(r, path, err);
 }

@@ -1,9 +1,7 @@
 #include "svg.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 const char *const ps_svg_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
@@ -46,11 +44,12 @@ void ps_svg_nice_axis(ps_svg_axis *a)
 ps_status ps_svg_open(ps_svg *svg, const char *dir, const char *name, const char *title,
                       ps_error *err)
 {
-    snprintf(svg->path, sizeof svg->path, "%s/%s", dir, name);
-    snprintf(svg->tmp, sizeof svg->tmp, "%s.tmp", svg->path);
-    svg->f = fopen(svg->tmp, "w");
-    if (!svg->f)
-        return ps_error_set(err, PS_ERR_IO, "%s: %s", svg->tmp, strerror(errno));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    const ps_status s = ps_outfile_open(&svg->out, path, err);
+    if (s != PS_OK)
+        return s;
+    svg->f = svg->out.f;
     fprintf(svg->f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                     "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
                     "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
@@ -62,13 +61,7 @@ ps_status ps_svg_open(ps_svg *svg, const char *dir, const char *name, const char
 ps_status ps_svg_close(ps_svg *svg, ps_error *err)
 {
     fputs("</svg>\n", svg->f);
-    const bool ok = !ferror(svg->f);
-    if (fclose(svg->f) != 0 || !ok || rename(svg->tmp, svg->path) != 0) {
-        const int e = errno;
-        remove(svg->tmp);
-        return ps_error_set(err, PS_ERR_IO, "%s: cannot write: %s", svg->path, strerror(e));
-    }
-    return PS_OK;
+    return ps_outfile_close(&svg->out, err);
 }
 
 /* Tick i of 0..5, evenly spaced (in decades on a log axis). */

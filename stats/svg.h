@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "common/status.h"
+#include "outfile.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,11 +34,10 @@ void ps_svg_nice_axis(ps_svg_axis *a);
 /* Pixel of v on the x / y axis of the plot area. */
 double ps_svg_px(const ps_svg_axis *x, double v);
 double ps_svg_py(const ps_svg_axis *y, double v);
-/* An SVG being written: to a temporary beside its path, renamed over it
- * by ps_svg_close, so a plot is never left half-written. */
+/* An SVG being written (whole or not at all: see outfile.h). */
 typedef struct ps_svg {
     FILE *f;
-    char path[4096], tmp[4112];
+    ps_outfile out;
 } ps_svg;
 
 /* Starts dir/name with the canvas and title. */
