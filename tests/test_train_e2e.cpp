@@ -10,8 +10,13 @@
 #include <string>
 #include <vector>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "data/idx.h"
 #include "golden.h"
 #include "pwl.h"
+#include "train/data.h"
 #include "train/layers.h"
 #include "train/trainer.h"
 
@@ -136,6 +141,52 @@ TEST(Train, WeightTuningLearnsAndRandomUnprunedDoesNot)
     ps_error err{};
     EXPECT_EQ(ps_trainer_train_epoch(r.t, train.d, 0, nullptr, nullptr, nullptr, &err),
               PS_ERR_UNSUPPORTED);
+}
+
+// Static MNIST frames (the baseline without the event converter): a 28x28
+// image centred in 34x34 (offset 3), level 1 in the ON channel where the
+// pixel is >= 128, the same frame every timestep, labels from the file.
+TEST(TrainData, IdxImagesLoadAsStaticFrames)
+{
+    std::string dir = "/tmp/ps_train_idx_XXXXXX";
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    std::vector<uint8_t> images(3 * 28 * 28, 0), labels = {7, 2, 9};
+    images[0] = 128;                    // image 0, (0, 0): kept
+    images[1] = 127;                    // image 0, (0, 1): below half, dropped
+    images[27 * 28 + 27] = 255;         // image 0, (27, 27)
+    images[28 * 28 + 5 * 28 + 10] = 200; // image 1, (5, 10)
+    ps_image_set set{3, 28, 28, images.data(), labels.data()};
+    ps_error err{};
+    ASSERT_EQ(ps_image_set_save(dir.c_str(), "toy", &set, &err), PS_OK) << err.message;
+    ps_frames_params fp;
+    ps_params_set_defaults(&ps_frames_param_table, &fp);
+    fp.bins = 3;
+    ps_train_data *d = nullptr;
+    const std::string path = dir + "/toy-images-idx3-ubyte";
+    ASSERT_EQ(ps_train_data_load(path.c_str(), &fp, 15, 2, &err, &d), PS_OK) << err.message;
+    ASSERT_EQ(d->count, 2u); // the limit
+    EXPECT_EQ(d->T, 3);
+    EXPECT_EQ(d->frame, 2u * 34 * 34);
+    EXPECT_EQ(d->labels[0], 7);
+    EXPECT_EQ(d->labels[1], 2);
+    const size_t on = 34 * 34, per = 3 * d->frame;
+    std::vector<uint8_t> expect(2 * per, 0);
+    for (size_t t = 0; t < 3; t++) {
+        expect[t * d->frame + on + 3 * 34 + 3] = 1;
+        expect[t * d->frame + on + 30 * 34 + 30] = 1;
+        expect[per + t * d->frame + on + 8 * 34 + 13] = 1;
+    }
+    EXPECT_EQ(std::vector<uint8_t>(d->levels, d->levels + 2 * per), expect);
+    ps_train_data_free(d);
+    // the labels file missing: the error names it
+    const std::string labels_path = dir + "/toy-labels-idx1-ubyte";
+    ASSERT_EQ(unlink(labels_path.c_str()), 0);
+    d = nullptr;
+    EXPECT_EQ(ps_train_data_load(path.c_str(), &fp, 15, 0, &err, &d), PS_ERR_NOT_FOUND);
+    EXPECT_NE(std::strstr(err.message, "toy"), nullptr) << err.message;
+    EXPECT_EQ(d, nullptr);
+    unlink(path.c_str());
+    rmdir(dir.c_str());
 }
 
 TEST(Train, SameBitsWithOneOrTwoThreads)

@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "common/rng.h"
+#include "data/idx.h"
 #include "data/nmnist.h"
 
 void ps_train_data_free(ps_train_data *d)
@@ -52,6 +53,78 @@ static ps_status bin_sample(const ps_frames_params *frames, int64_t max_level, c
     return PS_OK;
 }
 
+/* The prefix of an IDX images file name ("train" of
+ * "DIR/train-images-idx3-ubyte[.gz]", also "-images.idx3-ubyte"), or 0 when
+ * the name is not one. */
+static int idx_images_prefix(const char *path, char *dir, size_t dir_size, char *prefix,
+                             size_t prefix_size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *tags[] = {"-images-idx3-ubyte", "-images.idx3-ubyte"};
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        const char *at = strstr(base, tags[i]);
+        if (!at || at == base)
+            continue;
+        const char *rest = at + strlen(tags[i]);
+        if (*rest && strcmp(rest, ".gz") != 0)
+            continue;
+        const size_t dn = base > path ? (size_t)(base - path - 1) : 0;
+        const size_t pn = (size_t)(at - base);
+        if (dn + 2 > dir_size || pn + 1 > prefix_size)
+            return 0;
+        if (dn) {
+            memcpy(dir, path, dn);
+            dir[dn] = '\0';
+        } else {
+            strcpy(dir, base > path ? "/" : ".");
+        }
+        memcpy(prefix, base, pn);
+        prefix[pn] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Static frames from an IDX image set (see data.h). */
+static ps_status load_static(const char *path, const char *dir, const char *prefix,
+                             const ps_frames_params *frames, size_t limit, ps_error *err,
+                             ps_train_data **out)
+{
+    ps_image_set set;
+    memset(&set, 0, sizeof set);
+    ps_status s = ps_image_set_load(dir, prefix, &set, err);
+    if (s != PS_OK)
+        return s;
+    if (set.rows > PS_EVENT_HEIGHT || set.cols > PS_EVENT_WIDTH) {
+        s = ps_error_set(err, PS_ERR_UNSUPPORTED, "%s: %ux%u images do not fit the %dx%d input",
+                         path, set.rows, set.cols, PS_EVENT_HEIGHT, PS_EVENT_WIDTH);
+        ps_image_set_free(&set);
+        return s;
+    }
+    const size_t count = limit && limit < set.count ? limit : set.count;
+    ps_train_data *d = NULL;
+    if ((s = data_alloc(count, frames->bins, 2, PS_EVENT_HEIGHT, PS_EVENT_WIDTH, err, &d)) != PS_OK) {
+        ps_image_set_free(&set);
+        return s;
+    }
+    const size_t oy = (PS_EVENT_HEIGHT - set.rows) / 2, ox = (PS_EVENT_WIDTH - set.cols) / 2;
+    const size_t plane = (size_t)PS_EVENT_HEIGHT * PS_EVENT_WIDTH, per = (size_t)d->T * d->frame;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *img = set.images + i * set.rows * set.cols;
+        uint8_t *f0 = d->levels + i * per;
+        for (size_t y = 0; y < set.rows; y++)
+            for (size_t x = 0; x < set.cols; x++)
+                f0[plane + (oy + y) * PS_EVENT_WIDTH + ox + x] = img[y * set.cols + x] >= 128;
+        for (int64_t t = 1; t < d->T; t++)
+            memcpy(f0 + (size_t)t * d->frame, f0, d->frame);
+        d->labels[i] = set.labels[i];
+    }
+    ps_image_set_free(&set);
+    *out = d;
+    return PS_OK;
+}
+
 ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, int64_t max_level,
                              size_t limit, ps_error *err, ps_train_data **out)
 {
@@ -59,6 +132,9 @@ ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, i
     if (max_level < 1 || max_level > 255)
         return ps_error_set(err, PS_ERR_RANGE, "%s: input_max_level %lld is outside [1, 255]", path,
                             (long long)max_level);
+    char idx_dir[4096], idx_prefix[256];
+    if (idx_images_prefix(path, idx_dir, sizeof idx_dir, idx_prefix, sizeof idx_prefix))
+        return load_static(path, idx_dir, idx_prefix, frames, limit, err, out);
     struct stat st;
     if (stat(path, &st) != 0)
         return ps_error_set(err, PS_ERR_NOT_FOUND, "%s: no such file or directory", path);

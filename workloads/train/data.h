@@ -27,7 +27,16 @@ typedef struct ps_train_data {
 /* Loads a packed N-MNIST file (kind NMNP) or an N-MNIST directory (every
  * sample ps_nmnist_list finds), bins each sample with frames and clips the
  * counts at max_level (<= 255). limit > 0 keeps the first limit samples
- * (packed and listed order). Messages name the path. */
+ * (packed and listed order). Messages name the path.
+ *
+ * A path naming an IDX images file (DIR/PREFIX-images-idx3-ubyte[.gz], its
+ * labels beside it, e.g. CACHE/mnist/train-images-idx3-ubyte) loads static
+ * frames instead, a baseline without the event converter: each image,
+ * centred in the 34x34 input, as level 1 where the pixel is >= 128 (0
+ * elsewhere) in the ON channel, the same frame at every one of the
+ * frames->bins timesteps; the OFF channel stays 0. Level 1 is one event's
+ * worth of input, so the frames sit in the range of the event counts the
+ * network's weight scale and thresholds were chosen for. */
 ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, int64_t max_level,
                              size_t limit, ps_error *err, ps_train_data **out);
 
