@@ -197,7 +197,7 @@ TEST(SweepPareto, HandWorkedSets)
     EXPECT_STREQ(text, "energy, latency, accuracy, adcs");
 }
 
-// The CSV rows of a table, by point id.
+// The lines of a table's CSV: the header, then a row per point.
 std::vector<std::string> csv_lines(const std::string &path)
 {
     std::vector<std::string> out;
@@ -237,6 +237,37 @@ TEST_F(SweepTest, FailingPointIsRecordedAndTheRestGoOn)
     EXPECT_NE(again.out.find("3 finished before, 0 to run"), std::string::npos) << again.out;
     again = run("sweep " + f + " --retry-failed -o " + dir_ + "/out");
     EXPECT_NE(again.out.find("2 finished before, 1 to run"), std::string::npos) << again.out;
+}
+
+// CSV fields of a line (no quoted fields in these tables).
+std::vector<std::string> fields(const std::string &line)
+{
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, ','))
+        f.push_back(x);
+    return f;
+}
+
+TEST_F(SweepTest, GoldenModelPointsHaveEnergyButNoLatencyOrHardware)
+{
+    const std::string f = sweep_file("g.yaml", "  golden: true\n"
+                                               "grid: {early_stop.theta: [0.5, 0.95]}\n", 4);
+    const Result r = run("sweep " + f + " --jobs 2 -o " + dir_ + "/g");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto lines = csv_lines(dir_ + "/g/table.csv");
+    ASSERT_EQ(lines.size(), 3u);
+    // point,early_stop.theta,state,samples,accuracy,mean_timesteps,energy,latency,tiles,...
+    const auto lo = fields(lines[1]), hi = fields(lines[2]);
+    ASSERT_GE(lo.size(), 11u);
+    EXPECT_EQ(lo[2], "ok");
+    EXPECT_GT(std::stod(lo[6]), 0.0);                  // energy per sample
+    EXPECT_EQ(lo[7], "");                              // no latency without timing
+    EXPECT_EQ(lo[8] + lo[9] + lo[10], "");             // nor tiles, arrays, ADCs
+    // A lower threshold stops every sample no later (the first t with
+    // confidence above it), so the mean timesteps cannot be higher.
+    EXPECT_LE(std::stod(lo[5]), std::stod(hi[5]));
 }
 
 TEST_F(SweepTest, KilledSweepResumesWithoutRerunningFinishedPoints)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -169,6 +170,10 @@ PointResult read_point(const std::string &out, const SweepPoint &p)
     std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> hold(run, ps_stats_destroy);
     if (ps_stats_point_at(run, ps_stats_get_meta(run)->theta, &r.result) != PS_OK)
         throw ConfigError(dir + "/timesteps.csv: no records");
+    if (!ps_stats_get_meta(run)->timed) { // the golden model: no latency, not a zero one
+        r.result.hybrid_ns = r.result.event_latency_ratio = r.result.dense_latency_ratio = NAN;
+        r.result.throughput_sps = r.result.edp_pj_ns = NAN;
+    }
     chip::ChipHardware hw;
     if (read_hardware_json(dir + "/hardware.json", hw)) { // golden runs have none
         r.tiles = hw.tiles;
