@@ -60,7 +60,9 @@ void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &
         o << r.second << "\n";
 }
 
-int merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
+// Returns the merged run (written to out/timesteps.csv and summary.json).
+std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)>
+merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
 {
     std::vector<ps_stats_run *> runs;
     struct Free {
@@ -92,7 +94,7 @@ int merge_outputs(const std::vector<std::string> &dirs, const std::string &out)
             std::filesystem::absolute(from) != std::filesystem::absolute(to))
             std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
     }
-    return 0;
+    return m;
 }
 
 int merge_sweeps(const std::vector<std::string> &dirs, const std::string &out); // cmd_sweep.cpp

@@ -92,7 +92,8 @@ void define_sim(Args &args)
 }
 
 // cmd_merge.cpp, cmd_report.cpp
-int merge_outputs(const std::vector<std::string> &dirs, const std::string &out);
+std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)>
+merge_outputs(const std::vector<std::string> &dirs, const std::string &out);
 void write_report(const ps_stats_run *run, const std::string &dir, const std::string &title);
 
 namespace {
@@ -427,38 +428,24 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
     if (failed)
         throw std::runtime_error("a shard failed; see its messages above (shard outputs kept in " +
                                  out + "/shards/)");
-    // Merge: rows sorted by sample index, the resolved config of shard 0.
-    std::vector<std::pair<size_t, std::string>> rows;
-    for (long long i = 0; i < jobs; i++) {
-        std::ifstream in(out + "/shards/" + std::to_string(i) + "/samples.csv");
-        std::string line;
-        std::getline(in, line);
-        while (std::getline(in, line))
-            rows.emplace_back(std::stoul(line.substr(0, line.find(','))), line);
-    }
-    std::sort(rows.begin(), rows.end());
-    std::ofstream csv(out + "/samples.csv");
-    csv << kCsvHeader;
-    std::vector<std::string> lines;
-    for (auto &r : rows) {
-        csv << r.second << "\n";
-        lines.push_back(r.second);
-    }
     std::vector<std::string> dirs;
     for (long long i = 0; i < jobs; i++)
         dirs.push_back(out + "/shards/" + std::to_string(i));
-    merge_outputs(dirs, out); // timesteps.csv, summary.json, config, hardware (samples.csv the same)
+    // timesteps.csv, summary.json, samples.csv (rows in sample order), config, hardware
+    const auto run = merge_outputs(dirs, out);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ps_error err{};
-    ps_stats_run *r = nullptr;
-    if (ps_stats_read_csv((out + "/timesteps.csv").c_str(), &err, &r) != PS_OK)
-        throw std::runtime_error(err.message);
-    std::unique_ptr<ps_stats_run, void (*)(ps_stats_run *)> run(r, ps_stats_destroy);
-    if (args.has("thresholds"))
-        print_sweep_summary(r, secs, args.has("golden"));
-    else
+    if (args.has("thresholds")) {
+        print_sweep_summary(run.get(), secs, args.has("golden"));
+    } else {
+        std::ifstream in(out + "/samples.csv");
+        std::vector<std::string> lines;
+        std::string line;
+        std::getline(in, line); // the header
+        while (std::getline(in, line))
+            lines.push_back(line);
         print_summary(lines, secs, args.has("golden"));
-    write_report(r, out, "primesim sim: " + args.positional()[0]);
+    }
+    write_report(run.get(), out, "primesim sim: " + args.positional()[0]);
     std::filesystem::remove_all(out + "/shards"); // merged: kept only on failure
     return 0;
 }
