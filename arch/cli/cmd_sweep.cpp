@@ -102,12 +102,18 @@ struct PointStatus {
     std::string error;
 };
 
+// A whole file; ConfigError naming it when it cannot be read (a shard
+// directory without plan.txt is not "another sweep").
 std::string read_text(const std::string &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    uint8_t *data = nullptr;
+    size_t size = 0;
+    ps_error err{};
+    if (ps_read_file(path.c_str(), &data, &size, &err) != PS_OK)
+        throw ConfigError(err.message);
+    std::string text(reinterpret_cast<const char *>(data), size);
+    std::free(data);
+    return text;
 }
 
 void write_text(const std::string &path, const std::string &text)
