@@ -1,6 +1,7 @@
 #include "args.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 namespace primesim {
@@ -143,6 +144,12 @@ std::string Args::help_text() const
     if (!epilog_.empty())
         text += "\n" + epilog_ + (epilog_.back() == '\n' ? "" : "\n");
     return text;
+}
+
+void parse_shard(const std::string &value, long long &i, long long &n)
+{
+    if (std::sscanf(value.c_str(), "%lld/%lld", &i, &n) != 2 || n < 1 || i < 0 || i >= n)
+        throw UsageError("--shard expects i/N with 0 <= i < N, got '" + value + "'");
 }
 
 } // namespace primesim

@@ -57,4 +57,7 @@ class Args {
     bool help_ = false;
 };
 
+// --shard i/N (sim, sweep): UsageError unless 0 <= i < N.
+void parse_shard(const std::string &value, long long &i, long long &n);
+
 } // namespace primesim

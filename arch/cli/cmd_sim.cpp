@@ -344,12 +344,6 @@ std::vector<double> parse_thresholds(const std::string &s)
     return out;
 }
 
-void parse_shard(const std::string &s, long long &i, long long &n)
-{
-    if (std::sscanf(s.c_str(), "%lld/%lld", &i, &n) != 2 || n < 1 || i < 0 || i >= n)
-        throw UsageError("--shard expects i/N with 0 <= i < N, got '" + s + "'");
-}
-
 // Summary over the rows of a samples.csv (index,label,prediction,timesteps,...).
 void print_summary(const std::vector<std::string> &lines, double seconds, bool golden,
                    const std::string &label = "")

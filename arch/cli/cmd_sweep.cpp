@@ -4,7 +4,6 @@
 // child ends), which makes a killed sweep resumable. The table and the
 // Pareto plot are built from the finished points only.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cmath>
@@ -146,11 +145,6 @@ std::string last_line(const std::string &log)
         if (line.find_first_not_of(" \t\r") != std::string::npos)
             last = line;
     return last.empty() ? "(no message)" : last;
-}
-
-bool parse_shard(const std::string &s, long long &i, long long &n)
-{
-    return std::sscanf(s.c_str(), "%lld/%lld", &i, &n) == 2 && n >= 1 && i >= 0 && i < n;
 }
 
 // Figures of a finished point, for its table row.
@@ -352,8 +346,8 @@ int run_sweep(const Args &args)
     for (const auto &p : args.values("param"))
         plan.fixed.push_back(p);
     long long shard = 0, shards = 1;
-    if (args.has("shard") && !parse_shard(args.value("shard"), shard, shards))
-        throw UsageError("--shard expects i/N with 0 <= i < N, got '" + args.value("shard") + "'");
+    if (args.has("shard"))
+        parse_shard(args.value("shard"), shard, shards);
     const long long jobs =
         args.integer("jobs", std::max(1u, std::thread::hardware_concurrency()), 1, 1024);
 
@@ -450,8 +444,8 @@ int run_sweep(const Args &args)
             }
             running[pid] = {todo[next - 1], std::chrono::steady_clock::now()};
         }
-        int status = 0;
-        const pid_t pid = waitpid(-1, &status, 0);
+        int code = 0;
+        const pid_t pid = wait_any(&code);
         if (pid < 0)
             continue; // interrupted: the loop condition decides
         auto it = running.find(pid);
@@ -463,8 +457,6 @@ int run_sweep(const Args &args)
                 .count();
         running.erase(it);
         const std::string dir = out + "/points/" + p.id;
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                           : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
         if (g_interrupted && code != 0)
             break; // killed by our own interrupt: not a result
         std::string error;

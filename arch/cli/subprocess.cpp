@@ -42,17 +42,35 @@ pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_pa
     return pid;
 }
 
+namespace {
+
+int exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 128;
+}
+
+} // namespace
+
 int wait_child(pid_t pid)
 {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return 128;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return 128;
+    return exit_code(status);
+}
+
+pid_t wait_any(int *code)
+{
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid > 0)
+        *code = exit_code(status);
+    return pid;
 }
 
 } // namespace primesim

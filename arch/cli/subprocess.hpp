@@ -21,4 +21,8 @@ pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_pa
 // Waits for pid. Returns its exit code, or 128 + signal when it was killed.
 int wait_child(pid_t pid);
 
+// Waits for any child; its exit code (as wait_child) in *code. Returns -1
+// when a signal interrupted the wait, so a caller can look at its flags.
+pid_t wait_any(int *code);
+
 } // namespace primesim
