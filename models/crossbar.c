@@ -40,45 +40,40 @@ const ps_param_table ps_crossbar_param_table =
 /* Column read noise gets its own purpose beside the device's ones. */
 #define PURPOSE_COLUMN_NOISE (PS_DEVICE_PURPOSE_READ + 16)
 
+/* Reads sum conductances in fixed point: G+ - G- and the noise weight q are
+ * int64 multiples of 2^-frac_bits (at most 2^-40 uS, about 1e-12 uS), so a
+ * column sum is exact whatever the order rows are added in, and the same on
+ * every SIMD width: tiles, replicas and threads cannot change a bit. The
+ * fraction bits shrink only when rows x the largest level x the largest
+ * value would not fit 62 bits. */
+#define MAX_FRAC_BITS 40
+
 struct ps_crossbar {
     ps_crossbar_params p;
     ps_device *dev;
     const ps_dac *dac;
     ps_device_key key;
     size_t rows, cols, tile;
+    size_t sensed;           /* columns [0, sensed) are sensed, the rest read 0 */
     double *g0_pos, *g0_neg; /* programmed, rows x cols */
     uint8_t *fault;          /* ps_device_fault per cell: [2*(r*cols+c) + (0 pos | 1 neg)] */
-    double *gdiff;           /* effective G+ - G- */
-    double *gsq;             /* per-cell noise weight q (see crossbar.h) */
+    int64_t *gdiff;          /* effective G+ - G-, fixed point (gdiff_bits) */
+    int64_t *gsq;            /* per-cell noise weight q (see crossbar.h), fixed point (gsq_bits) */
     double *rowsum;          /* sum over the row of effective G+ + G- */
+    double *row_max_diff;    /* per row: largest |G+ - G-| */
+    double *row_max_sq;      /* per row: largest q */
+    int gdiff_bits, gsq_bits;
     double age_s;
     double sigma;            /* relative read noise */
     bool noise_cell;
     uint64_t noise_stream;
-    double *acc, *var, *cyc; /* scratch, cols each */
-    uint32_t *list;          /* scratch, rows */
-    double *frac;            /* scratch, rows */
+    int64_t *acc, *var;      /* scratch, cols each */
+    double *cyc;             /* scratch, cols */
+    uint32_t *list;          /* scratch: bit plane b's rows at list + b * rows */
+    uint32_t *nz;            /* scratch, rows: nonzero inputs of a dense read */
+    uint16_t *level;         /* scratch, rows: their levels */
     ps_crossbar_stats stats;
 };
-
-/* ---- noise ------------------------------------------------------------- */
-
-/* Two standard normals from one Philox block by Box-Muller; z0 equals
- * ps_rng_normal(seed, stream, index) exactly, z1 is its sine partner. */
-static void normal_pair(uint64_t seed, uint64_t stream, uint64_t index, double *z0, double *z1)
-{
-    const uint32_t counter[4] = {(uint32_t)index, (uint32_t)(index >> 32), (uint32_t)stream,
-                                 (uint32_t)(stream >> 32)};
-    const uint32_t k[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    uint32_t w[4];
-    ps_philox4x32_10(counter, k, w);
-    const double u1 = 1.0 - (double)((((uint64_t)w[1] << 32) | w[0]) >> 11) * 0x1.0p-53;
-    const double u2 = (double)((((uint64_t)w[3] << 32) | w[2]) >> 11) * 0x1.0p-53;
-    const double r = sqrt(-2.0 * log(u1));
-    const double a = 6.283185307179586476925 * u2;
-    *z0 = r * cos(a);
-    *z1 = r * sin(a);
-}
 
 /* ---- effective conductances ------------------------------------------- */
 
@@ -97,21 +92,66 @@ static double effective(const ps_crossbar *xb, double g0, uint8_t fault, size_t 
     return g;
 }
 
-static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
+/* Largest level one cycle applies to a row: 1 bit-serial, 2^bits - 1 with a DAC. */
+static double cycle_level_max(const ps_crossbar *xb)
+{
+    return xb->p.multilevel == PS_XBAR_MULTILEVEL_DAC ? (double)((1u << xb->p.input_bits) - 1u) : 1.0;
+}
+
+/* Fraction bits so that rows x level x max_value x 2^bits stays below 2^62. */
+static int frac_bits_for(double bound)
+{
+    int bits = MAX_FRAC_BITS;
+    while (bits > 0 && bound * ldexp(1.0, bits) >= 0x1.0p62)
+        bits--;
+    return bits;
+}
+
+static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
 {
     const size_t C = xb->cols;
+    const double sd = ldexp(1.0, xb->gdiff_bits), sq = ldexp(1.0, xb->gsq_bits);
     for (size_t r = r0; r < r0 + nr; r++) {
-        double sum = 0.0;
+        double sum = 0.0, mx = 0.0, mq = 0.0;
         for (size_t c = 0; c < C; c++) {
             const size_t i = r * C + c;
             const double gp = effective(xb, xb->g0_pos[i], xb->fault[2 * i], r, 2 * c);
             const double gn = effective(xb, xb->g0_neg[i], xb->fault[2 * i + 1], r, 2 * c + 1);
-            xb->gdiff[i] = gp - gn;
-            xb->gsq[i] = xb->noise_cell ? gp * gp + gn * gn : (gp - gn) * (gp - gn);
+            const double q = xb->noise_cell ? gp * gp + gn * gn : (gp - gn) * (gp - gn);
+            xb->gdiff[i] = llrint((gp - gn) * sd);
+            xb->gsq[i] = llrint(q * sq);
+            mx = fmax(mx, fabs(gp - gn));
+            mq = fmax(mq, q);
             sum += gp + gn;
         }
         xb->rowsum[r] = sum;
+        xb->row_max_diff[r] = mx;
+        xb->row_max_sq[r] = mq;
     }
+}
+
+/* Recomputes rows [r0, r0 + nr) after a change; requantises every row when
+ * the new values need fewer fraction bits. */
+static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
+{
+    /* The rows' new maxima decide the fraction bits: measure them at 0
+     * bits (nothing can overflow), then quantise at the bits every row
+     * now needs. */
+    const int old_d = xb->gdiff_bits, old_q = xb->gsq_bits;
+    xb->gdiff_bits = xb->gsq_bits = 0;
+    quantize_rows(xb, r0, nr);
+    double md = 0.0, mq = 0.0;
+    for (size_t r = 0; r < xb->rows; r++) {
+        md = fmax(md, xb->row_max_diff[r]);
+        mq = fmax(mq, xb->row_max_sq[r]);
+    }
+    const double lv = cycle_level_max(xb), n = (double)xb->rows;
+    xb->gdiff_bits = frac_bits_for(n * lv * md);
+    xb->gsq_bits = frac_bits_for(n * lv * lv * mq);
+    if (xb->gdiff_bits != old_d || xb->gsq_bits != old_q)
+        quantize_rows(xb, 0, xb->rows);
+    else
+        quantize_rows(xb, r0, nr);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -146,14 +186,17 @@ ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const 
     xb->sigma = dp->read_noise_rel;
     xb->noise_cell = dp->read_noise_on == PS_DEVICE_NOISE_ON_CELL;
     xb->noise_stream = ps_rng_substream(key.stream, PURPOSE_COLUMN_NOISE);
-    size_t n = 0, n2 = 0;
+    xb->sensed = xb->cols;
+    size_t n = 0, n2 = 0, nl = 0;
     if (!ps_size_mul(xb->rows, xb->cols, &n) || !ps_size_mul(n, 2, &n2) ||
+        !ps_size_mul(xb->rows, (size_t)p->input_bits, &nl) ||
         PS_CALLOC_ARRAY(xb->g0_pos, n) || PS_CALLOC_ARRAY(xb->g0_neg, n) ||
         PS_CALLOC_ARRAY(xb->fault, n2) || PS_CALLOC_ARRAY(xb->gdiff, n) ||
         PS_CALLOC_ARRAY(xb->gsq, n) || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
+        PS_CALLOC_ARRAY(xb->row_max_diff, xb->rows) || PS_CALLOC_ARRAY(xb->row_max_sq, xb->rows) ||
         PS_CALLOC_ARRAY(xb->acc, xb->cols) || PS_CALLOC_ARRAY(xb->var, xb->cols) ||
-        PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, xb->rows) ||
-        PS_CALLOC_ARRAY(xb->frac, xb->rows)) {
+        PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, nl) ||
+        PS_CALLOC_ARRAY(xb->nz, xb->rows) || PS_CALLOC_ARRAY(xb->level, xb->rows)) {
         ps_crossbar_destroy(xb);
         return ps_error_set(err, PS_ERR_NOMEM, "crossbar: out of memory for %lld x %lld pairs",
                             (long long)p->rows, (long long)p->cols);
@@ -183,11 +226,14 @@ void ps_crossbar_destroy(ps_crossbar *xb)
     free(xb->gdiff);
     free(xb->gsq);
     free(xb->rowsum);
+    free(xb->row_max_diff);
+    free(xb->row_max_sq);
     free(xb->acc);
     free(xb->var);
     free(xb->cyc);
     free(xb->list);
-    free(xb->frac);
+    free(xb->nz);
+    free(xb->level);
     free(xb);
 }
 
@@ -200,6 +246,14 @@ ps_status ps_crossbar_stats_get(const ps_crossbar *xb, ps_crossbar_stats *out)
 }
 
 const ps_crossbar_params *ps_crossbar_get_params(const ps_crossbar *xb) { return &xb->p; }
+
+ps_status ps_crossbar_set_sensed_cols(ps_crossbar *xb, int64_t n)
+{
+    if (!xb || n < 1 || n > xb->p.cols)
+        return PS_ERR_INVALID_ARG;
+    xb->sensed = (size_t)n;
+    return PS_OK;
+}
 
 double ps_crossbar_weight_per_ua(const ps_crossbar *xb)
 {
@@ -326,78 +380,90 @@ ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64
 
 /* ---- reads ------------------------------------------------------------- */
 
-/* One analogue cycle over the n listed rows; frac[k] is row list[k]'s
- * voltage as a fraction of v_read (NULL: all full scale). Writes the column
- * currents to out and adds the cycle's cost. */
-static void cycle(ps_crossbar *xb, const uint32_t *list, const double *frac, size_t n,
-                  uint64_t read_stream, uint32_t cycle_index, double *out, ps_crossbar_stats *cost)
+/* The column sums of a cycle vectorise: on x86-64 with GCC, clones for
+ * AVX-512 and AVX2 are picked at load time by the CPU. Integer sums make
+ * every clone give the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(PS_NO_CLONES)
+#define PS_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PS_SIMD_CLONES
+#endif
+
+/* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc. */
+PS_SIMD_CLONES static void sum_rows(const int64_t *restrict g, size_t C,
+                                    const uint32_t *restrict list, size_t n, size_t nc,
+                                    int64_t *restrict acc)
 {
-    const size_t C = xb->cols;
-    const double V = xb->p.v_read_v;
-    const bool noise = xb->sigma > 0.0;
-    double *restrict acc = xb->acc;
-    double *restrict var = xb->var;
-    memset(acc, 0, C * sizeof *acc);
-    if (noise)
-        memset(var, 0, C * sizeof *var);
-    double g_energy = 0.0; /* sum over rows of frac^2 * rowsum, uS */
+    memset(acc, 0, nc * sizeof *acc);
     size_t k = 0;
-    if (!frac) {
-        /* Four rows per pass: a quarter of the accumulator traffic. */
-        for (; k + 4 <= n; k += 4) {
-            const double *restrict a = xb->gdiff + (size_t)list[k] * C;
-            const double *restrict b = xb->gdiff + (size_t)list[k + 1] * C;
-            const double *restrict c = xb->gdiff + (size_t)list[k + 2] * C;
-            const double *restrict d = xb->gdiff + (size_t)list[k + 3] * C;
-            if (noise) {
-                const double *restrict qa = xb->gsq + (size_t)list[k] * C;
-                const double *restrict qb = xb->gsq + (size_t)list[k + 1] * C;
-                const double *restrict qc = xb->gsq + (size_t)list[k + 2] * C;
-                const double *restrict qd = xb->gsq + (size_t)list[k + 3] * C;
-                for (size_t j = 0; j < C; j++) {
-                    acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
-                    var[j] += (qa[j] + qb[j]) + (qc[j] + qd[j]);
-                }
-            } else {
-                for (size_t j = 0; j < C; j++)
-                    acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
-            }
-            g_energy += (xb->rowsum[list[k]] + xb->rowsum[list[k + 1]]) +
-                        (xb->rowsum[list[k + 2]] + xb->rowsum[list[k + 3]]);
-        }
+    /* Four rows per pass: a quarter of the accumulator traffic. */
+    for (; k + 4 <= n; k += 4) {
+        const int64_t *restrict a = g + (size_t)list[k] * C;
+        const int64_t *restrict b = g + (size_t)list[k + 1] * C;
+        const int64_t *restrict c = g + (size_t)list[k + 2] * C;
+        const int64_t *restrict d = g + (size_t)list[k + 3] * C;
+        for (size_t j = 0; j < nc; j++)
+            acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
     }
     for (; k < n; k++) {
-        const size_t r = list[k];
-        const double *restrict gd = xb->gdiff + r * C;
-        const double *restrict gs = xb->gsq + r * C;
-        if (!frac) {
-            for (size_t j = 0; j < C; j++)
-                acc[j] += gd[j];
-            if (noise)
-                for (size_t j = 0; j < C; j++)
-                    var[j] += gs[j];
-            g_energy += xb->rowsum[r];
-        } else {
-            const double f = frac[k], f2 = f * f;
-            for (size_t j = 0; j < C; j++)
-                acc[j] += f * gd[j];
-            if (noise)
-                for (size_t j = 0; j < C; j++)
-                    var[j] += f2 * gs[j];
-            g_energy += f2 * xb->rowsum[r];
+        const int64_t *restrict a = g + (size_t)list[k] * C;
+        for (size_t j = 0; j < nc; j++)
+            acc[j] += a[j];
+    }
+}
+
+/* acc[j] = sum over the listed rows of w_k^power * g[row * C + j] (DAC cycles). */
+static void sum_rows_weighted(const int64_t *restrict g, size_t C, const uint32_t *restrict list,
+                              const uint16_t *restrict w, int power, size_t n, size_t nc,
+                              int64_t *restrict acc)
+{
+    memset(acc, 0, nc * sizeof *acc);
+    for (size_t k = 0; k < n; k++) {
+        const int64_t *restrict a = g + (size_t)list[k] * C;
+        const int64_t f = power == 1 ? (int64_t)w[k] : (int64_t)w[k] * (int64_t)w[k];
+        for (size_t j = 0; j < nc; j++)
+            acc[j] += f * a[j];
+    }
+}
+
+/* One analogue cycle over the n listed rows; lv[k] is row list[k]'s drive
+ * level out of the DAC's full scale (NULL: binary, full scale). Writes the
+ * sensed columns' currents to out and adds the cycle's cost. */
+static void cycle(ps_crossbar *xb, const uint32_t *list, const uint16_t *lv, size_t n,
+                  uint64_t read_stream, uint32_t cycle_index, double *out, ps_crossbar_stats *cost)
+{
+    const size_t C = xb->cols, nc = xb->sensed;
+    const double V = xb->p.v_read_v;
+    const bool noise = xb->sigma > 0.0;
+    const double lmax = lv ? cycle_level_max(xb) : 1.0;
+    double g_energy = 0.0; /* sum over rows of (level / lmax)^2 * rowsum, uS */
+    if (!lv) {
+        sum_rows(xb->gdiff, C, list, n, nc, xb->acc);
+        if (noise)
+            sum_rows(xb->gsq, C, list, n, nc, xb->var);
+        for (size_t k = 0; k < n; k++)
+            g_energy += xb->rowsum[list[k]];
+    } else {
+        sum_rows_weighted(xb->gdiff, C, list, lv, 1, n, nc, xb->acc);
+        if (noise)
+            sum_rows_weighted(xb->gsq, C, list, lv, 2, n, nc, xb->var);
+        for (size_t k = 0; k < n; k++) {
+            const double f = (double)lv[k] / lmax;
+            g_energy += f * f * xb->rowsum[list[k]];
         }
     }
-    for (size_t j = 0; j < C; j++)
-        out[j] = V * acc[j];
+    const double to_ua = V * ldexp(1.0, -xb->gdiff_bits) / lmax;
+    for (size_t j = 0; j < nc; j++)
+        out[j] = (double)xb->acc[j] * to_ua;
     if (noise && n > 0) {
-        const double s = V * xb->sigma;
-        const uint64_t half = (C + 1) / 2;
-        for (size_t j = 0; j < C; j += 2) {
-            double z0, z1;
-            normal_pair(xb->key.seed, read_stream, (uint64_t)cycle_index * half + j / 2, &z0, &z1);
-            out[j] += s * sqrt(var[j]) * z0;
-            if (j + 1 < C)
-                out[j + 1] += s * sqrt(var[j + 1]) * z1;
+        /* Per column, N(0, var) with var = sigma^2 V^2 sum (level/lmax)^2 q. */
+        const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq_bits) / (lmax * lmax);
+        const uint64_t quads = (C + 3) / 4;
+        for (size_t j = 0; j < nc; j += 4) {
+            double z[4];
+            ps_rng_normal4(xb->key.seed, read_stream, (uint64_t)cycle_index * quads + j / 4, z);
+            for (size_t l = 0; l < 4 && j + l < nc; l++)
+                out[j + l] += s * sqrt((double)xb->var[j + l] * to_var) * z[l];
         }
     }
     const double cell_pj = V * V * g_energy * xb->p.t_read_ns * 1e-3; /* fJ -> pJ */
@@ -424,6 +490,13 @@ void ps_crossbar_stats_add(ps_crossbar_stats *a, const ps_crossbar_stats *b)
     a->read_time_ns += b->read_time_ns;
 }
 
+static void finish_read(ps_crossbar *xb, const ps_crossbar_stats *c, ps_crossbar_stats *cost)
+{
+    ps_crossbar_stats_add(&xb->stats, c);
+    if (cost)
+        *cost = *c;
+}
+
 ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, size_t n_active,
                                   uint64_t read_key, double *out_ua, ps_crossbar_stats *cost)
 {
@@ -436,15 +509,13 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
     memset(&c, 0, sizeof c);
     c.reads = 1;
     if (n_active == 0 && xb->p.zero_skip) {
-        memset(out_ua, 0, xb->cols * sizeof *out_ua);
+        memset(out_ua, 0, xb->sensed * sizeof *out_ua);
         c.skipped_cycles = 1;
     } else {
         cycle(xb, active_rows, NULL, n_active, ps_rng_substream(xb->noise_stream, read_key), 0,
               out_ua, &c);
     }
-    ps_crossbar_stats_add(&xb->stats, &c);
-    if (cost)
-        *cost = c;
+    finish_read(xb, &c, cost);
     return PS_OK;
 }
 
@@ -454,61 +525,84 @@ static ps_status run_hook(ps_crossbar_cycle_fn hook, void *ctx, size_t tile, uin
     return hook ? hook(ctx, tile, cyc, col, cols) : PS_OK;
 }
 
+/* The read of n nonzero inputs (rows ascending, levels checked). */
+static ps_status read_nonzero(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
+                              size_t n, uint64_t read_key, ps_crossbar_cycle_fn hook,
+                              void *hook_ctx, double *out_ua, ps_crossbar_stats *cost)
+{
+    const uint32_t bits = (uint32_t)xb->p.input_bits;
+    const size_t R = xb->rows, nc = xb->sensed;
+    ps_crossbar_stats c;
+    memset(&c, 0, sizeof c);
+    c.reads = 1;
+    memset(out_ua, 0, nc * sizeof *out_ua);
+    const uint64_t stream = ps_rng_substream(xb->noise_stream, read_key);
+    ps_status st = PS_OK;
+    if (xb->p.multilevel == PS_XBAR_BIT_SERIAL) {
+        /* Bit plane b's rows at list + b * R, ascending, in one pass. */
+        size_t count[16] = {0};
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t v = levels[k]; v; v &= v - 1u) {
+                const unsigned b = (unsigned)__builtin_ctz(v);
+                xb->list[b * R + count[b]++] = rows[k];
+            }
+        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
+            if (count[b] == 0 && xb->p.zero_skip) {
+                c.skipped_cycles++;
+                continue;
+            }
+            cycle(xb, xb->list + b * R, NULL, count[b], stream, b, xb->cyc, &c);
+            st = run_hook(hook, hook_ctx, xb->tile, b, xb->cyc, nc);
+            const double w = (double)(1u << b);
+            for (size_t j = 0; j < nc; j++)
+                out_ua[j] += w * xb->cyc[j];
+        }
+    } else if (n == 0 && xb->p.zero_skip) {
+        c.skipped_cycles++;
+    } else {
+        cycle(xb, rows, levels, n, stream, 0, xb->cyc, &c);
+        st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, nc);
+        const double max_level = cycle_level_max(xb);
+        for (size_t j = 0; j < nc; j++)
+            out_ua[j] = max_level * xb->cyc[j];
+    }
+    finish_read(xb, &c, cost);
+    return st;
+}
+
+ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
+                                  size_t n, uint64_t read_key, ps_crossbar_cycle_fn hook,
+                                  void *hook_ctx, double *out_ua, ps_crossbar_stats *cost)
+{
+    if (!xb || !out_ua || (n && (!rows || !levels)) || n > xb->rows)
+        return PS_ERR_INVALID_ARG;
+    const uint32_t max_level = (1u << xb->p.input_bits) - 1u;
+    for (size_t k = 0; k < n; k++) {
+        if (rows[k] >= xb->rows || levels[k] > max_level || levels[k] == 0)
+            return PS_ERR_RANGE;
+        if (k > 0 && rows[k] <= rows[k - 1])
+            return PS_ERR_INVALID_ARG;
+    }
+    return read_nonzero(xb, rows, levels, n, read_key, hook, hook_ctx, out_ua, cost);
+}
+
 ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint64_t read_key,
                                   ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
                                   ps_crossbar_stats *cost)
 {
     if (!xb || !levels || !out_ua)
         return PS_ERR_INVALID_ARG;
-    const uint32_t bits = (uint32_t)xb->p.input_bits;
-    const uint32_t max_level = (1u << bits) - 1u;
-    const size_t R = xb->rows, C = xb->cols;
-    for (size_t r = 0; r < R; r++)
+    const uint32_t max_level = (1u << xb->p.input_bits) - 1u;
+    size_t n = 0;
+    for (size_t r = 0; r < xb->rows; r++) {
         if (levels[r] > max_level)
             return PS_ERR_RANGE;
-    ps_crossbar_stats c;
-    memset(&c, 0, sizeof c);
-    c.reads = 1;
-    memset(out_ua, 0, C * sizeof *out_ua);
-    const uint64_t stream = ps_rng_substream(xb->noise_stream, read_key);
-    ps_status st = PS_OK;
-    if (xb->p.multilevel == PS_XBAR_BIT_SERIAL) {
-        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
-            size_t n = 0;
-            for (size_t r = 0; r < R; r++)
-                if ((levels[r] >> b) & 1u)
-                    xb->list[n++] = (uint32_t)r;
-            if (n == 0 && xb->p.zero_skip) {
-                c.skipped_cycles++;
-                continue;
-            }
-            cycle(xb, xb->list, NULL, n, stream, b, xb->cyc, &c);
-            st = run_hook(hook, hook_ctx, xb->tile, b, xb->cyc, C);
-            const double w = (double)(1u << b);
-            for (size_t j = 0; j < C; j++)
-                out_ua[j] += w * xb->cyc[j];
-        }
-    } else {
-        size_t n = 0;
-        for (size_t r = 0; r < R; r++) {
-            if (levels[r]) {
-                xb->frac[n] = (double)levels[r] / (double)max_level;
-                xb->list[n++] = (uint32_t)r;
-            }
-        }
-        if (n == 0 && xb->p.zero_skip) {
-            c.skipped_cycles++;
-        } else {
-            cycle(xb, xb->list, xb->frac, n, stream, 0, xb->cyc, &c);
-            st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, C);
-            for (size_t j = 0; j < C; j++)
-                out_ua[j] = (double)max_level * xb->cyc[j];
+        if (levels[r]) {
+            xb->nz[n] = (uint32_t)r;
+            xb->level[n++] = levels[r];
         }
     }
-    ps_crossbar_stats_add(&xb->stats, &c);
-    if (cost)
-        *cost = c;
-    return st;
+    return read_nonzero(xb, xb->nz, xb->level, n, read_key, hook, hook_ctx, out_ua, cost);
 }
 
 /* ---- mapping ----------------------------------------------------------- */
@@ -546,8 +640,9 @@ struct ps_crossbar_grid {
     ps_crossbar **arrays;
     int64_t n_arrays;
     uint32_t *lists;   /* per row tile, rows entries each */
-    size_t *counts;    /* per row tile */
-    uint16_t *levels;  /* per row tile, rows entries each */
+    size_t *counts;    /* per row tile (+ 1) */
+    uint32_t *nz;      /* in_dim entries: nonzero inputs of a dense read */
+    uint16_t *levels;  /* in_dim entries: their levels */
     double *part;      /* cols entries */
     uint64_t partial_sum_adds;
 };
@@ -574,8 +669,9 @@ ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, c
     size_t list_len = 0;
     if (!ps_size_mul((size_t)map.row_tiles, (size_t)p->rows, &list_len) ||
         PS_CALLOC_ARRAY(g->arrays, (size_t)g->n_arrays) || PS_CALLOC_ARRAY(g->lists, list_len) ||
-        PS_CALLOC_ARRAY(g->counts, (size_t)map.row_tiles) ||
-        PS_CALLOC_ARRAY(g->levels, list_len) || PS_CALLOC_ARRAY(g->part, (size_t)p->cols)) {
+        PS_CALLOC_ARRAY(g->counts, (size_t)map.row_tiles + 1) ||
+        PS_CALLOC_ARRAY(g->nz, (size_t)in_dim) || PS_CALLOC_ARRAY(g->levels, (size_t)in_dim) ||
+        PS_CALLOC_ARRAY(g->part, (size_t)p->cols)) {
         ps_crossbar_grid_destroy(g);
         return ps_error_set(err, PS_ERR_NOMEM, "crossbar grid: out of memory");
     }
@@ -587,6 +683,11 @@ ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, c
             return st;
         }
         g->arrays[t]->tile = (size_t)t;
+        /* Only the columns the matrix maps are sensed (no ADC, no noise
+         * draws, no work for the rest of the array). */
+        int64_t nc = 0;
+        ps_crossbar_map_tile(&map, t, NULL, NULL, NULL, &nc);
+        ps_crossbar_set_sensed_cols(g->arrays[t], nc);
     }
     *out = g;
     return PS_OK;
@@ -612,6 +713,7 @@ void ps_crossbar_grid_destroy(ps_crossbar_grid *g)
     free(g->arrays);
     free(g->lists);
     free(g->counts);
+    free(g->nz);
     free(g->levels);
     free(g->part);
     free(g);
@@ -715,6 +817,53 @@ ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *acti
     return PS_OK;
 }
 
+ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows,
+                                       const uint16_t *levels, size_t n, uint64_t read_key,
+                                       ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
+                                       ps_crossbar_grid_stats *cost)
+{
+    if (!g || !out_ua || (n && (!rows || !levels)))
+        return PS_ERR_INVALID_ARG;
+    const ps_crossbar_map *m = &g->map;
+    /* Ascending rows: row tile tr's inputs are one run, [first[tr], first[tr + 1]). */
+    size_t *first = g->counts;
+    size_t k = 0;
+    for (int64_t tr = 0; tr < m->row_tiles; tr++) {
+        first[tr] = k;
+        const uint64_t end = (uint64_t)(tr + 1) * (uint64_t)m->rows;
+        for (; k < n && rows[k] < end; k++) {
+            if (k > 0 && rows[k] <= rows[k - 1])
+                return PS_ERR_INVALID_ARG;
+            g->lists[k] = rows[k] - (uint32_t)(tr * m->rows);
+        }
+    }
+    first[m->row_tiles] = k;
+    if (k != n)
+        return PS_ERR_RANGE; /* a row past in_dim */
+    memset(out_ua, 0, (size_t)m->out_dim * sizeof *out_ua);
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
+        bool is_first = true;
+        for (int64_t tr = 0; tr < m->row_tiles; tr++) {
+            const int64_t t = tr * m->col_tiles + tc;
+            const size_t a = first[tr], cnt = first[tr + 1] - a;
+            ps_status st = ps_crossbar_read_sparse(g->arrays[t], g->lists + a, levels + a, cnt,
+                                                   read_key, hook, hook_ctx, g->part, &c);
+            if (st != PS_OK)
+                return st;
+            ps_crossbar_stats_add(&sum, &c);
+            if (c.cycles == 0)
+                continue; /* zero-skipped: contributes nothing, costs no addition */
+            accumulate(g, t, is_first, out_ua);
+            is_first = false;
+        }
+    }
+    grid_cost(g, adds0, cost, &sum);
+    return PS_OK;
+}
+
 ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,
                                        uint64_t read_key, ps_crossbar_cycle_fn hook,
                                        void *hook_ctx, double *out_ua,
@@ -722,29 +871,12 @@ ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *leve
 {
     if (!g || !levels || !out_ua)
         return PS_ERR_INVALID_ARG;
-    const ps_crossbar_map *m = &g->map;
-    /* Row tile tr's inputs at g->levels + tr * rows, zero-padded. */
-    memset(g->levels, 0, (size_t)(m->row_tiles * m->rows) * sizeof *g->levels);
-    memcpy(g->levels, levels, (size_t)m->in_dim * sizeof *g->levels);
-    memset(out_ua, 0, (size_t)m->out_dim * sizeof *out_ua);
-    const uint64_t adds0 = g->partial_sum_adds;
-    ps_crossbar_stats sum, c;
-    memset(&sum, 0, sizeof sum);
-    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
-        bool first = true;
-        for (int64_t tr = 0; tr < m->row_tiles; tr++) {
-            const int64_t t = tr * m->col_tiles + tc;
-            ps_status st = ps_crossbar_read_levels(g->arrays[t], g->levels + tr * m->rows,
-                                                   read_key, hook, hook_ctx, g->part, &c);
-            if (st != PS_OK)
-                return st;
-            ps_crossbar_stats_add(&sum, &c);
-            if (c.cycles == 0)
-                continue;
-            accumulate(g, t, first, out_ua);
-            first = false;
+    size_t n = 0;
+    for (int64_t r = 0; r < g->map.in_dim; r++)
+        if (levels[r]) {
+            g->nz[n] = (uint32_t)r;
+            g->levels[n++] = levels[r];
         }
-    }
-    grid_cost(g, adds0, cost, &sum);
-    return PS_OK;
+    return ps_crossbar_grid_read_sparse(g, g->nz, g->levels, n, read_key, hook, hook_ctx, out_ua,
+                                        cost);
 }

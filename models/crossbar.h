@@ -18,6 +18,11 @@
  * out_ua[j] = v_read * sum_i x_i (G+_ij - G-_ij), i.e. the DAC result is
  * rescaled by 2^input_bits - 1 after its cycle.
  *
+ * Sums are exact: conductances are held in fixed point (about 1e-12 uS),
+ * so a read's result does not depend on the order its rows are added in.
+ * Read noise draws one ziggurat normal per sensed column and cycle from
+ * the counter-based generator (ps_rng_normal4), keyed by the read.
+ *
  * The crossbar borrows the device (programming, noise sigma) and the
  * optional DAC (driver energy): both must outlive it. Not thread-safe: one
  * handle per tile. */
@@ -117,6 +122,11 @@ ps_status ps_crossbar_get_pair(const ps_crossbar *xb, int64_t r, int64_t c, doub
 ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64_t c,
                                          double *g_pos_uS, double *g_neg_uS);
 
+/* Only columns [0, n) are sensed (a matrix narrower than the array): the
+ * rest get no conversion, no noise and no work, and reads leave their
+ * out_ua entries unwritten. Default: all cols. */
+ps_status ps_crossbar_set_sensed_cols(ps_crossbar *xb, int64_t n);
+
 /* Network weight per uA of output: weight_per_uS / v_read_v. */
 double ps_crossbar_weight_per_ua(const ps_crossbar *xb);
 
@@ -132,6 +142,12 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
 ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint64_t read_key,
                                   ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
                                   ps_crossbar_stats *cost);
+/* The same read given only its n nonzero inputs: rows strictly ascending,
+ * levels in [1, 2^input_bits - 1]. Its cost is proportional to the inputs,
+ * not to the array (the event-driven path of the golden model and chip). */
+ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
+                                  size_t n, uint64_t read_key, ps_crossbar_cycle_fn hook,
+                                  void *hook_ctx, double *out_ua, ps_crossbar_stats *cost);
 
 /* ---- Mapping a large matrix onto several arrays ------------------------ */
 
@@ -159,7 +175,8 @@ typedef struct ps_crossbar_grid_stats {
 typedef struct ps_crossbar_grid ps_crossbar_grid;
 
 /* Arrays of p's shape covering in_dim x out_dim; tile t gets the key
- * {key.seed, ps_rng_substream(key.stream, t)}. */
+ * {key.seed, ps_rng_substream(key.stream, t)} and senses the columns it
+ * maps. */
 ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
                                   ps_device_key key, int64_t in_dim, int64_t out_dim,
                                   ps_error *err, ps_crossbar_grid **out);
@@ -183,6 +200,11 @@ ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *acti
 ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,
                                        uint64_t read_key, ps_crossbar_cycle_fn hook,
                                        void *hook_ctx, double *out_ua,
+                                       ps_crossbar_grid_stats *cost);
+/* The same from the n nonzero inputs (matrix rows strictly ascending). */
+ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows,
+                                       const uint16_t *levels, size_t n, uint64_t read_key,
+                                       ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
                                        ps_crossbar_grid_stats *cost);
 
 #ifdef __cplusplus

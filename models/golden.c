@@ -15,7 +15,9 @@ typedef struct layer_state {
     uint8_t *spikes;         /* out size */
     uint16_t *levels;        /* the output as the next layer's input levels */
     double scale;            /* value of one output level */
-    uint16_t *patch;         /* rows */
+    ps_patch_lists patches;  /* conv: this step's nonzero inputs per position */
+    uint32_t *nz_rows;       /* linear: nonzero inputs, rows entries */
+    uint16_t *nz_levels;
     double *out_ua;          /* cols */
     float *observed;         /* out size, for the observer */
 } layer_state;
@@ -83,7 +85,9 @@ static void free_layer(layer_state *s)
     free(s->membrane);
     free(s->spikes);
     free(s->levels);
-    free(s->patch);
+    ps_patch_lists_free(&s->patches);
+    free(s->nz_rows);
+    free(s->nz_levels);
     free(s->out_ua);
     free(s->observed);
 }
@@ -133,8 +137,9 @@ static ps_status load_weights(ps_golden *g, int64_t i, ps_error *err)
     free(gn);
     if (st != PS_OK)
         return ps_error_set(err, st, "layer %lld: conductances rejected by the crossbar", (long long)i);
-    if (PS_CALLOC_ARRAY(s->kept_per_row, l->rows) != PS_OK || PS_CALLOC_ARRAY(s->patch, l->rows) != PS_OK ||
-        PS_CALLOC_ARRAY(s->out_ua, l->cols) != PS_OK)
+    if (PS_CALLOC_ARRAY(s->kept_per_row, l->rows) != PS_OK ||
+        PS_CALLOC_ARRAY(s->nz_rows, l->rows) != PS_OK ||
+        PS_CALLOC_ARRAY(s->nz_levels, l->rows) != PS_OK || PS_CALLOC_ARRAY(s->out_ua, l->cols) != PS_OK)
         return ps_error_set(err, PS_ERR_NOMEM, "layer %lld: out of memory", (long long)i);
     for (int64_t r = 0; r < l->rows; r++) {
         uint32_t kept = 0;
@@ -269,17 +274,17 @@ void ps_golden_set_observer(ps_golden *g, ps_golden_observer fn, void *ctx)
     g->observer_ctx = ctx;
 }
 
-/* One crossbar read of a weight layer: currents of its cols outputs. */
-static ps_status read_weights(ps_golden *g, const ps_layer *l, layer_state *s, const uint16_t *in,
-                              uint64_t read_key)
+/* One crossbar read of a weight layer from its n nonzero inputs (rows
+ * ascending): currents of its cols outputs. */
+static ps_status read_weights(ps_golden *g, const ps_layer *l, layer_state *s, const uint32_t *rows,
+                              const uint16_t *levels, size_t n, uint64_t read_key)
 {
-    for (int64_t r = 0; r < l->rows; r++)
-        if (in[r])
-            g->synaptic_ops += s->kept_per_row[r];
+    for (size_t k = 0; k < n; k++)
+        g->synaptic_ops += s->kept_per_row[rows[k]];
     g->dense_macs += (uint64_t)(l->rows * l->cols);
     adc_hook_ctx hook = {g->adc, ps_crossbar_grid_map(s->grid)};
-    return ps_crossbar_grid_read_levels(s->grid, in, read_key, g->adc ? adc_hook : NULL, &hook,
-                                        s->out_ua, NULL);
+    return ps_crossbar_grid_read_sparse(s->grid, rows, levels, n, read_key,
+                                        g->adc ? adc_hook : NULL, &hook, s->out_ua, NULL);
 }
 
 /* I_t of a weight layer for the whole output. */
@@ -291,25 +296,32 @@ static ps_status layer_currents(ps_golden *g, int64_t i, const uint16_t *in, dou
     /* Network weight per uA of column current, times the input's scale. */
     const double to_current = l->weight_per_uS / g->cfg.crossbar.v_read_v * in_scale;
     const uint64_t layer_key = ps_rng_substream(step_key, (uint64_t)i);
+    ps_status st;
     if (l->kind == PS_LAYER_LINEAR) {
-        ps_status st = read_weights(g, l, s, in, layer_key);
-        if (st != PS_OK)
+        size_t n = 0;
+        for (int64_t r = 0; r < l->rows; r++)
+            if (in[r]) {
+                s->nz_rows[n] = (uint32_t)r;
+                s->nz_levels[n++] = in[r];
+            }
+        if ((st = read_weights(g, l, s, s->nz_rows, s->nz_levels, n, layer_key)) != PS_OK)
             return st;
         for (int64_t c = 0; c < l->cols; c++)
             s->current[c] = (float)(s->out_ua[c] * to_current);
         return PS_OK;
     }
     const int64_t positions = l->out_h * l->out_w;
-    for (int64_t oy = 0; oy < l->out_h; oy++) {
-        for (int64_t ox = 0; ox < l->out_w; ox++) {
-            const int64_t pos = oy * l->out_w + ox;
-            ps_layer_gather_patch(l, in, oy, ox, s->patch);
-            ps_status st = read_weights(g, l, s, s->patch, ps_rng_substream(layer_key, (uint64_t)pos));
-            if (st != PS_OK)
-                return st;
-            for (int64_t c = 0; c < l->cols; c++)
-                s->current[c * positions + pos] = (float)(s->out_ua[c] * to_current);
-        }
+    ps_patch_lists *pl = &s->patches;
+    if ((st = ps_layer_patch_lists(l, in, 0, positions, pl)) != PS_OK)
+        return st;
+    for (int64_t pos = 0; pos < positions; pos++) {
+        const uint32_t a = pl->off[pos], n = pl->off[pos + 1] - a;
+        st = read_weights(g, l, s, pl->row + a, pl->level + a, n,
+                          ps_rng_substream(layer_key, (uint64_t)pos));
+        if (st != PS_OK)
+            return st;
+        for (int64_t c = 0; c < l->cols; c++)
+            s->current[c * positions + pos] = (float)(s->out_ua[c] * to_current);
     }
     return PS_OK;
 }

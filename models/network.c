@@ -1,5 +1,10 @@
 #include "network.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
 static const char *kind_name(ps_layer_kind k)
 {
     switch (k) {
@@ -150,6 +155,100 @@ void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy
             }
         }
     }
+}
+
+/* Runs BODY with pos (relative to pos0) and row for every position in
+ * [pos0, pos0 + npos) that input (ci, y, x) feeds, in ascending (ky, kx). */
+#define FOR_EACH_READER(l, ci, y, x, pos0, npos, BODY)                                           \
+    do {                                                                                          \
+        const int64_t k_ = (l)->kernel, s_ = (l)->stride;                                         \
+        for (int64_t ky = 0; ky < k_; ky++) {                                                     \
+            const int64_t ny = (y) + (l)->padding - ky;                                           \
+            if (ny < 0 || ny % s_ || ny / s_ >= (l)->out_h)                                       \
+                continue;                                                                         \
+            for (int64_t kx = 0; kx < k_; kx++) {                                                 \
+                const int64_t nx = (x) + (l)->padding - kx;                                       \
+                if (nx < 0 || nx % s_ || nx / s_ >= (l)->out_w)                                   \
+                    continue;                                                                     \
+                const int64_t pos = (ny / s_) * (l)->out_w + nx / s_ - (pos0);                    \
+                if (pos < 0 || pos >= (npos))                                                     \
+                    continue;                                                                     \
+                const uint32_t row = (uint32_t)(((ci) * k_ + ky) * k_ + kx);                      \
+                BODY;                                                                             \
+            }                                                                                     \
+        }                                                                                         \
+    } while (0)
+
+static ps_status grow(void *ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return PS_OK;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    ps_status st = ps_realloc(n, elem, ptr);
+    if (st == PS_OK)
+        *cap = n;
+    return st;
+}
+
+ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
+                               int64_t npos, ps_patch_lists *pl)
+{
+    if (!l || !levels || !pl || l->kind != PS_LAYER_CONV2D || pos0 < 0 || npos < 0 ||
+        pos0 + npos > l->out_h * l->out_w)
+        return PS_ERR_INVALID_ARG;
+    const size_t in_n = (size_t)ps_layer_in_size(l), np = (size_t)npos;
+    ps_status st = grow(&pl->off, &pl->cap_off, np + 1, sizeof *pl->off);
+    if (st == PS_OK)
+        st = grow(&pl->cursor, &pl->cap_cursor, np + 1, sizeof *pl->cursor);
+    if (st != PS_OK)
+        return st;
+    size_t n_in = 0;
+    for (size_t i = 0; i < in_n; i++) {
+        if (!levels[i])
+            continue;
+        if ((st = grow(&pl->inputs, &pl->cap_inputs, n_in + 1, sizeof *pl->inputs)) != PS_OK)
+            return st;
+        pl->inputs[n_in++] = (uint32_t)i;
+    }
+    /* Count per position, then place: inputs in (c, y, x) order give each
+     * position its rows ascending. */
+    memset(pl->off, 0, (np + 1) * sizeof *pl->off);
+    const int64_t hw = l->in_h * l->in_w;
+    for (size_t k = 0; k < n_in; k++) {
+        const int64_t i = pl->inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        FOR_EACH_READER(l, ci, y, x, pos0, npos, { (void)row; pl->off[pos + 1]++; });
+    }
+    for (size_t p = 0; p < np; p++)
+        pl->off[p + 1] += pl->off[p];
+    const size_t total = pl->off[np];
+    if ((st = grow(&pl->row, &pl->cap_row, total, sizeof *pl->row)) != PS_OK ||
+        (st = grow(&pl->level, &pl->cap_level, total, sizeof *pl->level)) != PS_OK)
+        return st;
+    memcpy(pl->cursor, pl->off, np * sizeof *pl->cursor);
+    for (size_t k = 0; k < n_in; k++) {
+        const int64_t i = pl->inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        const uint16_t v = levels[i];
+        FOR_EACH_READER(l, ci, y, x, pos0, npos, {
+            const uint32_t at = pl->cursor[pos]++;
+            pl->row[at] = row;
+            pl->level[at] = v;
+        });
+    }
+    return PS_OK;
+}
+
+void ps_patch_lists_free(ps_patch_lists *pl)
+{
+    if (!pl)
+        return;
+    free(pl->off);
+    free(pl->row);
+    free(pl->level);
+    free(pl->cursor);
+    free(pl->inputs);
+    memset(pl, 0, sizeof *pl);
 }
 
 void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out)

@@ -85,6 +85,26 @@ ps_status ps_network_input_levels(const ps_network *net, int64_t *levels, ps_err
 void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy, int64_t ox,
                            uint16_t *patch);
 
+/* The nonzero receptive-field inputs of conv output positions [pos0, pos0 +
+ * npos), found event by event: each nonzero input level is sent to the
+ * positions that read it, so the cost follows the events, not the
+ * positions. Position pos0 + i's inputs are entries [off[i], off[i + 1]) of
+ * row (crossbar rows, as ps_layer_gather_patch numbers them, ascending) and
+ * level. The buffers grow as needed and are reused from call to call; zero
+ * the struct before the first call, ps_patch_lists_free after the last. */
+typedef struct ps_patch_lists {
+    uint32_t *off;        /* npos + 1 */
+    uint32_t *row;
+    uint16_t *level;
+    uint32_t *cursor;     /* scratch, npos */
+    uint32_t *inputs;     /* scratch: nonzero input indices */
+    size_t cap_off, cap_row, cap_level, cap_cursor, cap_inputs; /* allocated entries */
+} ps_patch_lists;
+
+ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
+                               int64_t npos, ps_patch_lists *pl);
+void ps_patch_lists_free(ps_patch_lists *pl);
+
 /* Average pooling on levels: out[c, oy, ox] = sum of the window (the scale
  * divides by kernel^2 outside). */
 void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out);

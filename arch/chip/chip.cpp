@@ -84,7 +84,6 @@ struct Packet {
 struct BlockRt {
     ps_mapper_block m;
     ps_crossbar *array = nullptr;
-    std::vector<uint16_t> scratch; // array rows, zero past nrows
     uint64_t work_cycles = 0;      // this timestep
     bool is_home = false;
     std::vector<double> psum;      // this timestep: positions of its replica x ncols
@@ -203,7 +202,10 @@ class ChipImpl {
     void tile_compute(TileRt &T);
     void observe_pools(LayerRt &N, const uint16_t *src);
     void setup_routes(size_t k);
-    std::vector<uint16_t> patch; // scratch: one conv patch
+    // scratch of tile_compute
+    ps_patch_lists patches{};
+    std::vector<uint32_t> nz_rows, local_rows;
+    std::vector<uint16_t> nz_levels;
     void block_done(BlockRt &b, uint64_t at);
     void home_complete(BlockRt &h);
     void controller_input(const Packet &p, uint64_t now);
@@ -345,8 +347,11 @@ void ChipImpl::build(Chip *owner)
         L.membrane.assign(outn, 0);
         L.spikes.assign(outn, 0);
         L.observed.assign(outn, 0);
-        if (patch.size() < (size_t)l->rows)
-            patch.resize((size_t)l->rows);
+        if (nz_rows.size() < (size_t)l->rows) {
+            nz_rows.resize((size_t)l->rows);
+            nz_levels.resize((size_t)l->rows);
+            local_rows.resize((size_t)l->rows);
+        }
         L.out_ua.assign((size_t)l->cols, 0);
         L.part.assign((size_t)cfg.crossbar.cols, 0);
         L.kept_per_row.assign((size_t)l->rows, 0);
@@ -378,7 +383,6 @@ void ChipImpl::build(Chip *owner)
         B.m = *ps_mapper_block_at(map, b);
         LayerRt &L = layers[(size_t)wl_of[(size_t)B.m.layer]];
         B.array = ps_crossbar_grid_array(L.grid, B.m.grid_tile);
-        B.scratch.assign((size_t)cfg.crossbar.rows, 0);
         B.is_home = B.m.home == b;
         TileRt &T = tiles[(size_t)B.m.tile];
         T.blocks.push_back(b);
@@ -525,6 +529,7 @@ void ChipImpl::release()
         ps_adc_destroy(T.adc);
         ps_lif_destroy(T.lif);
     }
+    ps_patch_lists_free(&patches);
     ps_mapper_destroy(map);
     ps_early_stop_destroy(es);
     ps_dac_destroy(dac);
@@ -692,35 +697,50 @@ void ChipImpl::tile_compute(TileRt &T)
     const uint64_t acc_cyc = (uint64_t)cfg.energy_hybrid.accumulate_cycles;
     for (auto &b : T.blocks)
         blocks[(size_t)b].work_cycles = 0;
-    // blocks of one replica are consecutive: gather each patch once for them
+    // The tile's nonzero inputs per output position of each replica (event
+    // by event, ps_layer_patch_lists); blocks of one replica are consecutive
+    // and share them, each reading the run of its own rows.
+    size_t n_in = 0;
+    if (l->kind == PS_LAYER_LINEAR)
+        for (size_t r = 0; r < T.in.size(); r++)
+            if (T.in[r]) {
+                nz_rows[n_in] = (uint32_t)r;
+                nz_levels[n_in++] = T.in[r];
+            }
     for (size_t i0 = 0; i0 < T.blocks.size();) {
         const ps_mapper_block &first = blocks[(size_t)T.blocks[i0]].m;
         size_t i1 = i0;
         while (i1 < T.blocks.size() && blocks[(size_t)T.blocks[i1]].m.replica == first.replica)
             i1++;
+        if (l->kind != PS_LAYER_LINEAR)
+            check(ps_layer_patch_lists(l, T.in.data(), first.pos0, first.npos, &patches),
+                  "patch lists");
         size_t pi = 0;
         for (int64_t pos = first.pos0; pos < first.pos0 + first.npos; pos++, pi++) {
-            const uint16_t *in;
-            uint64_t key;
-            if (l->kind == PS_LAYER_LINEAR) {
-                in = T.in.data();
-                key = layer_key;
-            } else {
-                ps_layer_gather_patch(l, T.in.data(), pos / l->out_w, pos % l->out_w, patch.data());
-                in = patch.data();
+            const uint32_t *rows = nz_rows.data();
+            const uint16_t *lv = nz_levels.data();
+            size_t n = n_in;
+            uint64_t key = layer_key;
+            if (l->kind != PS_LAYER_LINEAR) {
+                rows = patches.row + patches.off[pi];
+                lv = patches.level + patches.off[pi];
+                n = patches.off[pi + 1] - patches.off[pi];
                 key = ps_rng_substream(layer_key, (uint64_t)pos);
             }
             for (size_t i = i0; i < i1; i++) {
                 BlockRt &B = blocks[(size_t)T.blocks[i]];
-                if (B.m.tc == 0) // counted once per row, not per column tile
-                    for (int64_t r = B.m.row0; r < B.m.row0 + B.m.nrows; r++)
-                        if (in[r])
-                            synaptic_ops += L.kept_per_row[(size_t)r];
-                std::copy(in + B.m.row0, in + B.m.row0 + B.m.nrows, B.scratch.begin());
+                const uint32_t r0 = (uint32_t)B.m.row0, r1 = (uint32_t)(B.m.row0 + B.m.nrows);
+                const size_t a = (size_t)(std::lower_bound(rows, rows + n, r0) - rows);
+                const size_t e = (size_t)(std::lower_bound(rows + a, rows + n, r1) - rows);
+                for (size_t k = a; k < e; k++) {
+                    local_rows[k - a] = rows[k] - r0;
+                    if (B.m.tc == 0) // counted once per row, not per column tile
+                        synaptic_ops += L.kept_per_row[rows[k]];
+                }
                 AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
                 ps_crossbar_stats c;
-                check(ps_crossbar_read_levels(B.array, B.scratch.data(), key, tile_adc_hook, &h,
-                                              L.part.data(), &c),
+                check(ps_crossbar_read_sparse(B.array, local_rows.data(), lv + a, e - a, key,
+                                              tile_adc_hook, &h, L.part.data(), &c),
                       "crossbar read");
                 B.skipped[pi] = c.cycles == 0;
                 if (c.cycles == 0)

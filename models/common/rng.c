@@ -1,6 +1,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <pthread.h>
 
 /* Multipliers and Weyl key increments from Salmon et al. 2011 (Random123). */
 #define PHILOX_M0 0xD2511F53u
@@ -89,4 +90,103 @@ uint64_t ps_rng_substream(uint64_t stream, uint64_t purpose)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
+}
+
+/* ---- ziggurat normals --------------------------------------------------- */
+
+#define ZIG_STRIPS 128
+#define ZIG_R 3.442619855899           /* start of the tail (128 strips) */
+#define ZIG_V 9.91256303526217e-3      /* area of each strip */
+#define ZIG_M 8388608.0                /* 2^23: scale of the 24-bit signed abscissa */
+
+static struct {
+    uint32_t k[ZIG_STRIPS]; /* |h| < k[i]: inside strip i's rectangle, accept */
+    double w[ZIG_STRIPS];   /* abscissa per unit of h */
+    double f[ZIG_STRIPS];   /* density at each strip's edge */
+} zig;
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+
+/* Marsaglia & Tsang's table set-up (their zigset), for 24-bit abscissas. */
+static void zig_setup(void)
+{
+    double dn = ZIG_R, tn = dn;
+    const double q = ZIG_V / exp(-0.5 * dn * dn);
+    zig.k[0] = (uint32_t)((dn / q) * ZIG_M);
+    zig.k[1] = 0;
+    zig.w[0] = q / ZIG_M;
+    zig.w[ZIG_STRIPS - 1] = dn / ZIG_M;
+    zig.f[0] = 1.0;
+    zig.f[ZIG_STRIPS - 1] = exp(-0.5 * dn * dn);
+    for (int i = ZIG_STRIPS - 2; i >= 1; i--) {
+        dn = sqrt(-2.0 * log(ZIG_V / dn + exp(-0.5 * dn * dn)));
+        zig.k[i + 1] = (uint32_t)((dn / tn) * ZIG_M);
+        tn = dn;
+        zig.f[i] = exp(-0.5 * dn * dn);
+        zig.w[i] = dn / ZIG_M;
+    }
+}
+
+/* Further 32-bit words for a rejected draw: blocks of a stream derived from
+ * (stream, index, lane), numbered from 0. */
+typedef struct zig_more {
+    uint64_t seed, stream;
+    uint64_t next;
+    uint32_t w[4];
+    int used;
+} zig_more;
+
+static uint32_t zig_word(zig_more *m)
+{
+    if (m->used == 4) {
+        block(m->seed, m->stream, m->next++, m->w);
+        m->used = 0;
+    }
+    return m->w[m->used++];
+}
+
+static double zig_uniform(zig_more *m) /* (0, 1) */
+{
+    return ((double)(zig_word(m) >> 8) + 0.5) * 0x1.0p-24;
+}
+
+/* The slow path of one draw: the exact ziggurat loop (tail, wedges). */
+static double zig_slow(uint32_t word, zig_more *m)
+{
+    for (;;) {
+        const int32_t h = (int32_t)word >> 8;
+        const int i = (int)(word & (ZIG_STRIPS - 1));
+        const uint32_t ah = (uint32_t)(h < 0 ? -h : h);
+        if (ah < zig.k[i])
+            return (double)h * zig.w[i];
+        const double x = (double)h * zig.w[i];
+        if (i == 0) { /* the tail beyond R (Marsaglia 1964) */
+            double xt, y;
+            do {
+                xt = -log(zig_uniform(m)) / ZIG_R;
+                y = -log(zig_uniform(m));
+            } while (y + y < xt * xt);
+            return h > 0 ? ZIG_R + xt : -ZIG_R - xt;
+        }
+        if (zig.f[i] + zig_uniform(m) * (zig.f[i - 1] - zig.f[i]) < exp(-0.5 * x * x))
+            return x;
+        word = zig_word(m);
+    }
+}
+
+void ps_rng_normal4(uint64_t seed, uint64_t stream, uint64_t index, double out[4])
+{
+    pthread_once(&zig_once, zig_setup);
+    uint32_t w[4];
+    block(seed, stream, index, w);
+    for (int lane = 0; lane < 4; lane++) {
+        const int32_t h = (int32_t)w[lane] >> 8;
+        const int i = (int)(w[lane] & (ZIG_STRIPS - 1));
+        if ((uint32_t)(h < 0 ? -h : h) < zig.k[i]) {
+            out[lane] = (double)h * zig.w[i];
+            continue;
+        }
+        zig_more m = {seed, ps_rng_substream(ps_rng_substream(stream, index), (uint64_t)lane), 0,
+                      {0, 0, 0, 0}, 4};
+        out[lane] = zig_slow(w[lane], &m);
+    }
 }

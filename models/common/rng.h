@@ -29,6 +29,15 @@ double ps_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index);
 /* Standard normal N(0, 1) by Box-Muller over one 128-bit block. */
 double ps_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
 
+/* Four independent standard normals from one Philox block, by the
+ * ziggurat method (Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000; 128
+ * strips): each 32-bit word gives a strip (7 bits), a sign and a 24-bit
+ * abscissa, accepted at once about 98.8 % of the time. A rejected draw
+ * continues the exact ziggurat loop on further blocks of a derived stream,
+ * so every value is still a pure function of (seed, stream, index). About
+ * five times cheaper than Box-Muller (no log or sincos on the fast path). */
+void ps_rng_normal4(uint64_t seed, uint64_t stream, uint64_t index, double out[4]);
+
 /* Stream id of a component path (FNV-1a 64 of the text). */
 uint64_t ps_rng_stream_of(const char *path);
 
