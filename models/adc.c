@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common/alloc.h"
+#include "common/simd.h"
 
 static const char *const adc_energy_models[] = {"walden", "sar45", "sar22", "table", NULL};
 
@@ -156,49 +157,44 @@ double ps_adc_lsb_ua(const ps_adc *adc) { return adc->lsb_ua; }
 uint32_t ps_adc_max_code(const ps_adc *adc) { return adc->max_code; }
 double ps_adc_energy_per_conversion_pj(const ps_adc *adc) { return adc->energy_pj; }
 
-/* Code of one input; *clip is -1 / 0 / +1. Returns -1 for NaN. */
-static inline int32_t code_of(const ps_adc *adc, double x, int *clip)
-{
-    double u = floor(((adc->gain * x + adc->offset_ua) - adc->p.range_min_ua) * adc->inv_lsb + 0.5);
-    if (u >= 0.0 && u <= (double)adc->max_code) {
-        *clip = 0;
-        return (int32_t)u;
-    }
-    if (u < 0.0) {
-        *clip = -1;
-        return 0;
-    }
-    if (u > (double)adc->max_code) {
-        *clip = 1;
-        return (int32_t)adc->max_code;
-    }
-    return -1; /* NaN */
-}
-
 static inline double level_of(const ps_adc *adc, uint32_t code)
 {
     return adc->p.range_min_ua + (double)code * adc->lsb_ua;
 }
 
-/* Shared loop of convert and quantize: exactly one of codes / values is used. */
-static ps_status convert_n(ps_adc *adc, const double *in, size_t n, uint16_t *codes,
+/* Shared loop of convert and quantize: exactly one of codes / values is
+ * used. Branch-free so it vectorises: code = floor(x' / LSB + 0.5) clamped
+ * to [0, max_code], NaN refused. */
+PS_SIMD_CLONES static ps_status convert_n(ps_adc *adc, const double *in, size_t n, uint16_t *codes,
                            double *values)
 {
     if (!adc || (n && (!in || (!codes && !values))))
         return PS_ERR_INVALID_ARG;
-    uint64_t low = 0, high = 0;
-    for (size_t i = 0; i < n; i++) {
-        int clip;
-        int32_t c = code_of(adc, in[i], &clip);
-        if (c < 0)
-            return PS_ERR_INVALID_ARG;
-        low += clip < 0;
-        high += clip > 0;
-        if (codes)
-            codes[i] = (uint16_t)c;
-        else
-            values[i] = level_of(adc, (uint32_t)c);
+    uint64_t low = 0, high = 0, nan = 0;
+    const double gain = adc->gain, off = adc->offset_ua, rmin = adc->p.range_min_ua;
+    const double inv = adc->inv_lsb, top = (double)adc->max_code;
+    const double base = adc->p.range_min_ua, lsb = adc->lsb_ua;
+    /* One loop per output kind: each vectorises. */
+#define ADC_CODE(x, c)                                                                            \
+    const double u = floor(((gain * (x) + off) - rmin) * inv + 0.5);                             \
+    nan += u != u;                                                                                \
+    low += u < 0.0;                                                                               \
+    high += u > top;                                                                              \
+    const double c = u < 0.0 ? 0.0 : (u > top ? top : u)
+    if (codes) {
+        for (size_t i = 0; i < n; i++) {
+            ADC_CODE(in[i], c);
+            codes[i] = (uint16_t)(c == c ? c : 0.0);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            ADC_CODE(in[i], c);
+            values[i] = base + c * lsb;
+        }
     }
+#undef ADC_CODE
+    if (nan)
+        return PS_ERR_INVALID_ARG;
     adc->stats.conversions += n;
     adc->stats.clipped_low += low;
     adc->stats.clipped_high += high;

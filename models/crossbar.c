@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "common/rng.h"
+#include "common/simd.h"
 
 static const char *const multilevel_choices[] = {"bit_serial", "dac", NULL};
 
@@ -57,18 +58,22 @@ struct ps_crossbar {
     size_t sensed;           /* columns [0, sensed) are sensed, the rest read 0 */
     double *g0_pos, *g0_neg; /* programmed, rows x cols */
     uint8_t *fault;          /* ps_device_fault per cell: [2*(r*cols+c) + (0 pos | 1 neg)] */
+    /* Sensed columns only, rows x sensed (compact: a narrow layer's rows
+     * stay in cache): */
     int64_t *gdiff;          /* effective G+ - G-, fixed point (gdiff_bits) */
     int64_t *gsq;            /* per-cell noise weight q (see crossbar.h), fixed point (gsq_bits) */
     double *rowsum;          /* sum over the row of effective G+ + G- */
     double *row_max_diff;    /* per row: largest |G+ - G-| */
     double *row_max_sq;      /* per row: largest q */
     int gdiff_bits, gsq_bits;
+    size_t stale_lo, stale_hi; /* rows [lo, hi) changed since they were quantised */
     double age_s;
     double sigma;            /* relative read noise */
     bool noise_cell;
     uint64_t noise_stream;
-    int64_t *acc, *var;      /* scratch, cols each */
-    double *cyc;             /* scratch, cols */
+    int64_t *acc, *var;      /* scratch, input_bits x sensed: a read's cycle sums */
+    double *noise;           /* scratch, input_bits x sensed: their standard normals */
+    double *cyc;             /* scratch, cols: one cycle's currents */
     uint32_t *list;          /* scratch: bit plane b's rows at list + b * rows */
     uint32_t *nz;            /* scratch, rows: nonzero inputs of a dense read */
     uint16_t *level;         /* scratch, rows: their levels */
@@ -109,7 +114,7 @@ static int frac_bits_for(double bound)
 
 static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
 {
-    const size_t C = xb->cols;
+    const size_t C = xb->cols, S = xb->sensed;
     const double sd = ldexp(1.0, xb->gdiff_bits), sq = ldexp(1.0, xb->gsq_bits);
     for (size_t r = r0; r < r0 + nr; r++) {
         double sum = 0.0, mx = 0.0, mq = 0.0;
@@ -117,12 +122,14 @@ static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
             const size_t i = r * C + c;
             const double gp = effective(xb, xb->g0_pos[i], xb->fault[2 * i], r, 2 * c);
             const double gn = effective(xb, xb->g0_neg[i], xb->fault[2 * i + 1], r, 2 * c + 1);
+            sum += gp + gn; /* every cell of a driven row draws current */
+            if (c >= S)
+                continue;
             const double q = xb->noise_cell ? gp * gp + gn * gn : (gp - gn) * (gp - gn);
-            xb->gdiff[i] = llrint((gp - gn) * sd);
-            xb->gsq[i] = llrint(q * sq);
+            xb->gdiff[r * S + c] = llrint((gp - gn) * sd);
+            xb->gsq[r * S + c] = llrint(q * sq);
             mx = fmax(mx, fabs(gp - gn));
             mq = fmax(mq, q);
-            sum += gp + gn;
         }
         xb->rowsum[r] = sum;
         xb->row_max_diff[r] = mx;
@@ -132,7 +139,7 @@ static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
 
 /* Recomputes rows [r0, r0 + nr) after a change; requantises every row when
  * the new values need fewer fraction bits. */
-static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
+static void requantize(ps_crossbar *xb, size_t r0, size_t nr)
 {
     /* The rows' new maxima decide the fraction bits: measure them at 0
      * bits (nothing can overflow), then quantise at the bits every row
@@ -152,6 +159,24 @@ static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
         quantize_rows(xb, 0, xb->rows);
     else
         quantize_rows(xb, r0, nr);
+}
+
+/* Changes mark rows stale; the first read after them requantises once (a
+ * grid's set-up changes every row several times). */
+static void rebuild_rows(ps_crossbar *xb, size_t r0, size_t nr)
+{
+    if (nr == 0)
+        return;
+    xb->stale_lo = r0 < xb->stale_lo ? r0 : xb->stale_lo;
+    xb->stale_hi = r0 + nr > xb->stale_hi ? r0 + nr : xb->stale_hi;
+}
+
+static void settle(ps_crossbar *xb)
+{
+    if (xb->stale_hi > xb->stale_lo)
+        requantize(xb, xb->stale_lo, xb->stale_hi - xb->stale_lo);
+    xb->stale_lo = xb->rows;
+    xb->stale_hi = 0;
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -187,14 +212,15 @@ ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const 
     xb->noise_cell = dp->read_noise_on == PS_DEVICE_NOISE_ON_CELL;
     xb->noise_stream = ps_rng_substream(key.stream, PURPOSE_COLUMN_NOISE);
     xb->sensed = xb->cols;
-    size_t n = 0, n2 = 0, nl = 0;
+    size_t n = 0, n2 = 0, nl = 0, nb = 0;
     if (!ps_size_mul(xb->rows, xb->cols, &n) || !ps_size_mul(n, 2, &n2) ||
         !ps_size_mul(xb->rows, (size_t)p->input_bits, &nl) ||
         PS_CALLOC_ARRAY(xb->g0_pos, n) || PS_CALLOC_ARRAY(xb->g0_neg, n) ||
         PS_CALLOC_ARRAY(xb->fault, n2) || PS_CALLOC_ARRAY(xb->gdiff, n) ||
         PS_CALLOC_ARRAY(xb->gsq, n) || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
         PS_CALLOC_ARRAY(xb->row_max_diff, xb->rows) || PS_CALLOC_ARRAY(xb->row_max_sq, xb->rows) ||
-        PS_CALLOC_ARRAY(xb->acc, xb->cols) || PS_CALLOC_ARRAY(xb->var, xb->cols) ||
+        !ps_size_mul(xb->cols, (size_t)p->input_bits, &nb) || PS_CALLOC_ARRAY(xb->acc, nb) ||
+        PS_CALLOC_ARRAY(xb->var, nb) || PS_CALLOC_ARRAY(xb->noise, nb) ||
         PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, nl) ||
         PS_CALLOC_ARRAY(xb->nz, xb->rows) || PS_CALLOC_ARRAY(xb->level, xb->rows)) {
         ps_crossbar_destroy(xb);
@@ -231,6 +257,7 @@ void ps_crossbar_destroy(ps_crossbar *xb)
     free(xb->acc);
     free(xb->var);
     free(xb->cyc);
+    free(xb->noise);
     free(xb->list);
     free(xb->nz);
     free(xb->level);
@@ -252,6 +279,7 @@ ps_status ps_crossbar_set_sensed_cols(ps_crossbar *xb, int64_t n)
     if (!xb || n < 1 || n > xb->p.cols)
         return PS_ERR_INVALID_ARG;
     xb->sensed = (size_t)n;
+    rebuild_rows(xb, 0, xb->rows); /* the compact rows take the new width */
     return PS_OK;
 }
 
@@ -380,16 +408,7 @@ ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64
 
 /* ---- reads ------------------------------------------------------------- */
 
-/* The column sums of a cycle vectorise: on x86-64 with GCC, clones for
- * AVX-512 and AVX2 are picked at load time by the CPU. Integer sums make
- * every clone give the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(PS_NO_CLONES)
-#define PS_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PS_SIMD_CLONES
-#endif
-
-/* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc. */
+/* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc (C: row stride). */
 PS_SIMD_CLONES static void sum_rows(const int64_t *restrict g, size_t C,
                                     const uint32_t *restrict list, size_t n, size_t nc,
                                     int64_t *restrict acc)
@@ -426,55 +445,71 @@ static void sum_rows_weighted(const int64_t *restrict g, size_t C, const uint32_
     }
 }
 
-/* One analogue cycle over the n listed rows; lv[k] is row list[k]'s drive
- * level out of the DAC's full scale (NULL: binary, full scale). Writes the
- * sensed columns' currents to out and adds the cycle's cost. */
-static void cycle(ps_crossbar *xb, const uint32_t *list, const uint16_t *lv, size_t n,
-                  uint64_t read_stream, uint32_t cycle_index, double *out, ps_crossbar_stats *cost)
+/* The sums of one analogue cycle over the n listed rows; lv[k] is row
+ * list[k]'s drive level out of the DAC's full scale (NULL: binary, full
+ * scale): acc and (with noise) var over the sensed columns, and the cell
+ * energy's sum over rows of (level / lmax)^2 * rowsum in uS. */
+static double cycle_sums(const ps_crossbar *xb, const uint32_t *list, const uint16_t *lv, size_t n,
+                         int64_t *acc, int64_t *var)
 {
-    const size_t C = xb->cols, nc = xb->sensed;
-    const double V = xb->p.v_read_v;
+    const size_t nc = xb->sensed;
     const bool noise = xb->sigma > 0.0;
-    const double lmax = lv ? cycle_level_max(xb) : 1.0;
-    double g_energy = 0.0; /* sum over rows of (level / lmax)^2 * rowsum, uS */
+    double g_energy = 0.0;
     if (!lv) {
-        sum_rows(xb->gdiff, C, list, n, nc, xb->acc);
+        sum_rows(xb->gdiff, nc, list, n, nc, acc);
         if (noise)
-            sum_rows(xb->gsq, C, list, n, nc, xb->var);
+            sum_rows(xb->gsq, nc, list, n, nc, var);
         for (size_t k = 0; k < n; k++)
             g_energy += xb->rowsum[list[k]];
     } else {
-        sum_rows_weighted(xb->gdiff, C, list, lv, 1, n, nc, xb->acc);
+        const double lmax = cycle_level_max(xb);
+        sum_rows_weighted(xb->gdiff, nc, list, lv, 1, n, nc, acc);
         if (noise)
-            sum_rows_weighted(xb->gsq, C, list, lv, 2, n, nc, xb->var);
+            sum_rows_weighted(xb->gsq, nc, list, lv, 2, n, nc, var);
         for (size_t k = 0; k < n; k++) {
             const double f = (double)lv[k] / lmax;
             g_energy += f * f * xb->rowsum[list[k]];
         }
     }
+    return g_energy;
+}
+
+/* The currents of a cycle from its sums over n driven rows; z: a standard
+ * normal per sensed column (unused without noise). Adds the cycle's cost. */
+static void cycle_currents(const ps_crossbar *xb, const int64_t *restrict acc,
+                           const int64_t *restrict var, const double *restrict z, size_t n,
+                           double g_energy, double lmax, double *restrict out,
+                           ps_crossbar_stats *cost)
+{
+    const size_t nc = xb->sensed;
+    const double V = xb->p.v_read_v;
     const double to_ua = V * ldexp(1.0, -xb->gdiff_bits) / lmax;
     for (size_t j = 0; j < nc; j++)
-        out[j] = (double)xb->acc[j] * to_ua;
-    if (noise && n > 0) {
+        out[j] = (double)acc[j] * to_ua;
+    if (xb->sigma > 0.0 && n > 0) {
         /* Per column, N(0, var) with var = sigma^2 V^2 sum (level/lmax)^2 q. */
         const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq_bits) / (lmax * lmax);
-        const uint64_t quads = (C + 3) / 4;
-        for (size_t j = 0; j < nc; j += 4) {
-            double z[4];
-            ps_rng_normal4(xb->key.seed, read_stream, (uint64_t)cycle_index * quads + j / 4, z);
-            for (size_t l = 0; l < 4 && j + l < nc; l++)
-                out[j + l] += s * sqrt((double)xb->var[j + l] * to_var) * z[l];
-        }
+        for (size_t j = 0; j < nc; j++)
+            out[j] += s * sqrt((double)var[j] * to_var) * z[j];
     }
     const double cell_pj = V * V * g_energy * xb->p.t_read_ns * 1e-3; /* fJ -> pJ */
     const double drv_pj = xb->dac ? ps_dac_energy_pj(xb->dac, n) : 0.0;
     cost->cycles++;
     cost->active_rows += n;
-    cost->cell_reads += (uint64_t)n * 2 * C;
+    cost->cell_reads += (uint64_t)n * 2 * xb->cols;
     cost->cell_energy_pj += cell_pj;
     cost->driver_energy_pj += drv_pj;
     cost->energy_pj += cell_pj + drv_pj;
     cost->read_time_ns += xb->p.t_read_ns;
+}
+
+/* Read noise of a read: normal (cycle * sensed + column) of its stream. */
+static void cycle_normals(const ps_crossbar *xb, uint64_t read_stream, uint32_t first_cycle,
+                          uint32_t n_cycles, double *z)
+{
+    if (xb->sigma > 0.0)
+        ps_rng_normal_fill(xb->key.seed, read_stream, (uint64_t)first_cycle * xb->sensed,
+                           (size_t)n_cycles * xb->sensed, z);
 }
 
 void ps_crossbar_stats_add(ps_crossbar_stats *a, const ps_crossbar_stats *b)
@@ -502,6 +537,7 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
 {
     if (!xb || !out_ua || (n_active && !active_rows) || n_active > xb->rows)
         return PS_ERR_INVALID_ARG;
+    settle(xb);
     for (size_t k = 0; k < n_active; k++)
         if (active_rows[k] >= xb->rows)
             return PS_ERR_RANGE;
@@ -512,8 +548,9 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
         memset(out_ua, 0, xb->sensed * sizeof *out_ua);
         c.skipped_cycles = 1;
     } else {
-        cycle(xb, active_rows, NULL, n_active, ps_rng_substream(xb->noise_stream, read_key), 0,
-              out_ua, &c);
+        const double e = cycle_sums(xb, active_rows, NULL, n_active, xb->acc, xb->var);
+        cycle_normals(xb, ps_rng_substream(xb->noise_stream, read_key), 0, 1, xb->noise);
+        cycle_currents(xb, xb->acc, xb->var, xb->noise, n_active, e, 1.0, out_ua, &c);
     }
     finish_read(xb, &c, cost);
     return PS_OK;
@@ -532,10 +569,16 @@ static ps_status read_nonzero(ps_crossbar *xb, const uint32_t *rows, const uint1
 {
     const uint32_t bits = (uint32_t)xb->p.input_bits;
     const size_t R = xb->rows, nc = xb->sensed;
+    settle(xb);
     ps_crossbar_stats c;
     memset(&c, 0, sizeof c);
     c.reads = 1;
     memset(out_ua, 0, nc * sizeof *out_ua);
+    if (n == 0 && xb->p.zero_skip) { /* every cycle skipped: no current, no cost */
+        c.skipped_cycles = xb->p.multilevel == PS_XBAR_BIT_SERIAL ? bits : 1;
+        finish_read(xb, &c, cost);
+        return PS_OK;
+    }
     const uint64_t stream = ps_rng_substream(xb->noise_stream, read_key);
     ps_status st = PS_OK;
     if (xb->p.multilevel == PS_XBAR_BIT_SERIAL) {
@@ -546,23 +589,37 @@ static ps_status read_nonzero(ps_crossbar *xb, const uint32_t *rows, const uint1
                 const unsigned b = (unsigned)__builtin_ctz(v);
                 xb->list[b * R + count[b]++] = rows[k];
             }
-        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
+        /* Every plane's sums first, then the noise of all in one draw. */
+        uint32_t lo = bits, hi = 0;
+        double g_energy[16];
+        for (uint32_t b = 0; b < bits; b++) {
             if (count[b] == 0 && xb->p.zero_skip) {
                 c.skipped_cycles++;
                 continue;
             }
-            cycle(xb, xb->list + b * R, NULL, count[b], stream, b, xb->cyc, &c);
+            lo = b < lo ? b : lo;
+            hi = b + 1;
+            g_energy[b] = cycle_sums(xb, xb->list + b * R, NULL, count[b], xb->acc + b * nc,
+                                     xb->var + b * nc);
+        }
+        if (hi > lo)
+            cycle_normals(xb, stream, lo, hi - lo, xb->noise + lo * nc);
+        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
+            if (count[b] == 0 && xb->p.zero_skip)
+                continue;
+            cycle_currents(xb, xb->acc + b * nc, xb->var + b * nc, xb->noise + b * nc, count[b],
+                           g_energy[b], 1.0, xb->cyc, &c);
             st = run_hook(hook, hook_ctx, xb->tile, b, xb->cyc, nc);
             const double w = (double)(1u << b);
             for (size_t j = 0; j < nc; j++)
                 out_ua[j] += w * xb->cyc[j];
         }
-    } else if (n == 0 && xb->p.zero_skip) {
-        c.skipped_cycles++;
     } else {
-        cycle(xb, rows, levels, n, stream, 0, xb->cyc, &c);
-        st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, nc);
+        const double e = cycle_sums(xb, rows, levels, n, xb->acc, xb->var);
+        cycle_normals(xb, stream, 0, 1, xb->noise);
         const double max_level = cycle_level_max(xb);
+        cycle_currents(xb, xb->acc, xb->var, xb->noise, n, e, max_level, xb->cyc, &c);
+        st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, nc);
         for (size_t j = 0; j < nc; j++)
             out_ua[j] = max_level * xb->cyc[j];
     }

@@ -197,17 +197,20 @@ ps_status ps_lif_step(ps_lif *u, float *membrane, uint8_t *spikes, const float *
     uint64_t rectified = 0, sat = 0;
     if (!u->fixed) {
         const float lam = u->leak_f, vth = u->vth_f, a = u->slope_f;
+        uint32_t neg_count = 0, spike_count = 0; /* 32-bit lanes vectorise */
         for (size_t i = 0; i < n; i++) {
-            float keep = (float)(1 - (spikes[i] != 0));
+            const float keep = spikes[i] ? 0.0f : 1.0f;
             float v = (lam * membrane[i]) * keep + input[i];
-            bool neg = v < 0.0f;
+            const uint32_t neg = v < 0.0f;
             v = neg ? a * v : v;
-            uint8_t s = v > vth;
+            const uint32_t s = v > vth;
             membrane[i] = v;
-            spikes[i] = s;
-            rectified += neg;
-            fired += s;
+            spikes[i] = (uint8_t)s;
+            neg_count += neg;
+            spike_count += s;
         }
+        rectified = neg_count;
+        fired = spike_count;
     } else {
         if (any_nan(input, n) || any_nan(membrane, n))
             return PS_ERR_INVALID_ARG;

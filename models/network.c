@@ -158,19 +158,25 @@ void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy
 }
 
 /* Runs BODY with pos (relative to pos0) and row for every position in
- * [pos0, pos0 + npos) that input (ci, y, x) feeds, in ascending (ky, kx). */
+ * [pos0, pos0 + npos) that input (ci, y, x) feeds, in ascending (ky, kx):
+ * those with oy * stride = y + padding - ky inside the output. */
 #define FOR_EACH_READER(l, ci, y, x, pos0, npos, BODY)                                           \
     do {                                                                                          \
         const int64_t k_ = (l)->kernel, s_ = (l)->stride;                                         \
-        for (int64_t ky = 0; ky < k_; ky++) {                                                     \
-            const int64_t ny = (y) + (l)->padding - ky;                                           \
-            if (ny < 0 || ny % s_ || ny / s_ >= (l)->out_h)                                       \
+        const int64_t ty = (y) + (l)->padding, tx = (x) + (l)->padding;                           \
+        /* ky in [ty - s (out_h - 1), ty], kx likewise, within the kernel */                      \
+        const int64_t ky0 = ty - s_ * ((l)->out_h - 1) > 0 ? ty - s_ * ((l)->out_h - 1) : 0;      \
+        const int64_t ky1 = ty < k_ - 1 ? ty : k_ - 1;                                            \
+        const int64_t kx0 = tx - s_ * ((l)->out_w - 1) > 0 ? tx - s_ * ((l)->out_w - 1) : 0;      \
+        const int64_t kx1 = tx < k_ - 1 ? tx : k_ - 1;                                            \
+        for (int64_t ky = ky0; ky <= ky1; ky++) {                                                 \
+            if (s_ > 1 && (ty - ky) % s_)                                                         \
                 continue;                                                                         \
-            for (int64_t kx = 0; kx < k_; kx++) {                                                 \
-                const int64_t nx = (x) + (l)->padding - kx;                                       \
-                if (nx < 0 || nx % s_ || nx / s_ >= (l)->out_w)                                   \
+            const int64_t prow = ((ty - ky) / s_) * (l)->out_w - (pos0);                          \
+            for (int64_t kx = kx0; kx <= kx1; kx++) {                                             \
+                if (s_ > 1 && (tx - kx) % s_)                                                     \
                     continue;                                                                     \
-                const int64_t pos = (ny / s_) * (l)->out_w + nx / s_ - (pos0);                    \
+                const int64_t pos = prow + (tx - kx) / s_;                                        \
                 if (pos < 0 || pos >= (npos))                                                     \
                     continue;                                                                     \
                 const uint32_t row = (uint32_t)(((ci) * k_ + ky) * k_ + kx);                      \

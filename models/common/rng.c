@@ -3,6 +3,8 @@
 #include <math.h>
 #include <pthread.h>
 
+#include "simd.h"
+
 /* Multipliers and Weyl key increments from Salmon et al. 2011 (Random123). */
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -173,20 +175,48 @@ static double zig_slow(uint32_t word, zig_more *m)
     }
 }
 
-void ps_rng_normal4(uint64_t seed, uint64_t stream, uint64_t index, double out[4])
+static inline uint64_t splitmix64_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* The fast path for every lane; rejected lanes are marked in `slow`. */
+PS_SIMD_CLONES static size_t zig_fast(uint64_t base, uint64_t index0, size_t n, double *restrict out,
+                                  uint32_t *restrict word, uint8_t *restrict slow)
+{
+    size_t n_slow = 0;
+    for (size_t j = 0; j < n; j++) {
+        const uint32_t w = (uint32_t)(splitmix64_mix(base + (index0 + j) * 0x9E3779B97F4A7C15ull) >> 32);
+        const int32_t h = (int32_t)w >> 8;
+        const uint32_t i = w & (ZIG_STRIPS - 1);
+        const uint32_t ah = (uint32_t)(h < 0 ? -h : h);
+        const int rejected = ah >= zig.k[i];
+        out[j] = (double)h * zig.w[i];
+        word[j] = w;
+        slow[j] = (uint8_t)rejected;
+        n_slow += (size_t)rejected;
+    }
+    return n_slow;
+}
+
+void ps_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t index0, size_t n, double *out)
 {
     pthread_once(&zig_once, zig_setup);
-    uint32_t w[4];
-    block(seed, stream, index, w);
-    for (int lane = 0; lane < 4; lane++) {
-        const int32_t h = (int32_t)w[lane] >> 8;
-        const int i = (int)(w[lane] & (ZIG_STRIPS - 1));
-        if ((uint32_t)(h < 0 ? -h : h) < zig.k[i]) {
-            out[lane] = (double)h * zig.w[i];
+    const uint64_t base = splitmix64_mix(seed ^ splitmix64_mix(stream ^ 0x6A09E667F3BCC909ull));
+    enum { CHUNK = 256 };
+    uint32_t word[CHUNK];
+    uint8_t slow[CHUNK];
+    for (size_t j0 = 0; j0 < n; j0 += CHUNK) {
+        const size_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
+        if (zig_fast(base, index0 + j0, m, out + j0, word, slow) == 0)
             continue;
+        for (size_t j = 0; j < m; j++) {
+            if (!slow[j])
+                continue;
+            zig_more more = {seed, ps_rng_substream(stream, index0 + j0 + j), 0, {0, 0, 0, 0}, 4};
+            out[j0 + j] = zig_slow(word[j], &more);
         }
-        zig_more m = {seed, ps_rng_substream(ps_rng_substream(stream, index), (uint64_t)lane), 0,
-                      {0, 0, 0, 0}, 4};
-        out[lane] = zig_slow(w[lane], &m);
     }
 }
