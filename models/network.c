@@ -201,16 +201,11 @@ static ps_status grow(void *ptr, size_t *cap, size_t need, size_t elem)
 ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
                                int64_t npos, ps_patch_lists *pl)
 {
-    if (!l || !levels || !pl || l->kind != PS_LAYER_CONV2D || pos0 < 0 || npos < 0 ||
-        pos0 + npos > l->out_h * l->out_w)
+    if (!l || !levels || !pl)
         return PS_ERR_INVALID_ARG;
-    const size_t in_n = (size_t)ps_layer_in_size(l), np = (size_t)npos;
-    ps_status st = grow(&pl->off, &pl->cap_off, np + 1, sizeof *pl->off);
-    if (st == PS_OK)
-        st = grow(&pl->cursor, &pl->cap_cursor, np + 1, sizeof *pl->cursor);
-    if (st != PS_OK)
-        return st;
+    const size_t in_n = (size_t)ps_layer_in_size(l);
     size_t n_in = 0;
+    ps_status st;
     for (size_t i = 0; i < in_n; i++) {
         if (!levels[i])
             continue;
@@ -218,12 +213,28 @@ ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_
             return st;
         pl->inputs[n_in++] = (uint32_t)i;
     }
+    return ps_layer_patch_lists_of(l, levels, pl->inputs, n_in, pos0, npos, pl);
+}
+
+ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
+                                  const uint32_t *inputs, size_t n_in, int64_t pos0, int64_t npos,
+                                  ps_patch_lists *pl)
+{
+    if (!l || !levels || !pl || (n_in && !inputs) || l->kind != PS_LAYER_CONV2D || pos0 < 0 ||
+        npos < 0 || pos0 + npos > l->out_h * l->out_w)
+        return PS_ERR_INVALID_ARG;
+    const size_t np = (size_t)npos;
+    ps_status st = grow(&pl->off, &pl->cap_off, np + 1, sizeof *pl->off);
+    if (st == PS_OK)
+        st = grow(&pl->cursor, &pl->cap_cursor, np + 1, sizeof *pl->cursor);
+    if (st != PS_OK)
+        return st;
     /* Count per position, then place: inputs in (c, y, x) order give each
      * position its rows ascending. */
     memset(pl->off, 0, (np + 1) * sizeof *pl->off);
     const int64_t hw = l->in_h * l->in_w;
     for (size_t k = 0; k < n_in; k++) {
-        const int64_t i = pl->inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        const int64_t i = inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
         FOR_EACH_READER(l, ci, y, x, pos0, npos, { (void)row; pl->off[pos + 1]++; });
     }
     for (size_t p = 0; p < np; p++)
@@ -234,7 +245,7 @@ ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_
         return st;
     memcpy(pl->cursor, pl->off, np * sizeof *pl->cursor);
     for (size_t k = 0; k < n_in; k++) {
-        const int64_t i = pl->inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        const int64_t i = inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
         const uint16_t v = levels[i];
         FOR_EACH_READER(l, ci, y, x, pos0, npos, {
             const uint32_t at = pl->cursor[pos]++;

@@ -103,6 +103,11 @@ typedef struct ps_patch_lists {
 
 ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
                                int64_t npos, ps_patch_lists *pl);
+/* The same when the caller knows the nonzero inputs: inputs[0..n_in) are
+ * their indices, ascending (any zero level among them is harmless). */
+ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
+                                  const uint32_t *inputs, size_t n_in, int64_t pos0, int64_t npos,
+                                  ps_patch_lists *pl);
 void ps_patch_lists_free(ps_patch_lists *pl);
 
 /* Average pooling on levels: out[c, oy, ox] = sum of the window (the scale

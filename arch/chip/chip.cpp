@@ -700,20 +700,21 @@ void ChipImpl::tile_compute(TileRt &T)
     // The tile's nonzero inputs per output position of each replica (event
     // by event, ps_layer_patch_lists); blocks of one replica are consecutive
     // and share them, each reading the run of its own rows.
+    std::sort(T.touched.begin(), T.touched.end()); // the nonzero inputs, ascending
     size_t n_in = 0;
     if (l->kind == PS_LAYER_LINEAR)
-        for (size_t r = 0; r < T.in.size(); r++)
-            if (T.in[r]) {
-                nz_rows[n_in] = (uint32_t)r;
-                nz_levels[n_in++] = T.in[r];
-            }
+        for (uint32_t r : T.touched) {
+            nz_rows[n_in] = r;
+            nz_levels[n_in++] = T.in[r];
+        }
     for (size_t i0 = 0; i0 < T.blocks.size();) {
         const ps_mapper_block &first = blocks[(size_t)T.blocks[i0]].m;
         size_t i1 = i0;
         while (i1 < T.blocks.size() && blocks[(size_t)T.blocks[i1]].m.replica == first.replica)
             i1++;
         if (l->kind != PS_LAYER_LINEAR)
-            check(ps_layer_patch_lists(l, T.in.data(), first.pos0, first.npos, &patches),
+            check(ps_layer_patch_lists_of(l, T.in.data(), T.touched.data(), T.touched.size(),
+                                          first.pos0, first.npos, &patches),
                   "patch lists");
         size_t pi = 0;
         for (int64_t pos = first.pos0; pos < first.pos0 + first.npos; pos++, pi++) {
