@@ -8,7 +8,7 @@
 #include "stats.h"
 #include "svg.h"
 
-/* PRIME.md sec. 6: classification on N-MNIST. */
+/* docs/prime.md sec. 6: classification on N-MNIST. */
 #define PAPER_ENERGY_GAIN 37.83
 #define PAPER_LOAD_SAVING 0.770
 
@@ -506,7 +506,7 @@ ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const ch
     double hy_share, ev_share;
     const char *hy_big = largest_part(p.hybrid_part_pj, hy_parts, 9, &hy_share);
     const char *ev_big = largest_part(p.event_part_pj, dg_parts, 6, &ev_share);
-    sb(&b, "## Paper comparison (PRIME.md sec. 6, classification on N-MNIST)\n\n"
+    sb(&b, "## Paper comparison (docs/prime.md sec. 6, classification on N-MNIST)\n\n"
            "| quantity | PRIME (paper) | this run | gap |\n|---|---|---|---|\n");
     fmt_x(c[0], 48, p.event_ratio, "%.2f×");
     fmt_x(c[1], 48, PAPER_ENERGY_GAIN / p.event_ratio, "paper / this run = %.2f");
@@ -543,7 +543,7 @@ ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const ch
     sb(&b, "\n");
     sb(&b, "Why the figures differ (no constant is tuned to the paper):\n\n"
            "- The paper's 37.83× is a *projection* whose digital-baseline constants and operation "
-           "counts are not published (PRIME.md sec. 5); here both sides use per-operation "
+           "counts are not published (docs/prime.md sec. 5); here both sides use per-operation "
            "constants with a source each (configs/energy/, `primesim params`), at the node their "
            "source measured.\n"
            "- In this run the hybrid chip's energy is dominated by **%s** (%.0f %% of it); the "
