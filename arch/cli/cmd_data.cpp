@@ -444,6 +444,7 @@ int run_pack(const Args &args)
 
 void define_data(Args &args)
 {
+    args.shipped({"config"});
     args.usage("fetch|import-idx|nmnist|stats|pack ... [options]",
                "Datasets for primesim. Data lives in $PRIMESIM_DATA, else $XDG_CACHE_HOME/primesim,\n"
                "else ~/.cache/primesim; never in the repository.\n\n"
