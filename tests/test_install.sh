@@ -44,4 +44,4 @@ if "$bin" sim configs/systems/nope.yaml --workload w.pwl --data d -o o >nope.log
 fi
 grep -q 'configs/systems/nope.yaml' nope.log || { cat nope.log; fail "error does not name the path"; }
 grep -q "$data" nope.log && { cat nope.log; fail "error names the data directory, not what was typed"; }
-echo "install test: 1 passed, 0 failed"
+echo "1 passed, 0 failed"
