@@ -9,7 +9,7 @@
 
 static const char *const adc_energy_models[] = {"walden", "sar45", "sar22", "table", NULL};
 
-#define NEUROSIM_SAR "DNN_NeuroSim V1.4 SarADC.cpp, via ../shared/energy_defaults.csv"
+#define NEUROSIM_SAR "DNN_NeuroSim V1.4 SarADC.cpp, via docs/energy_sources.md"
 #define TABLE_DOC(b) "energy of one " #b "-bit conversion when energy_model is table (0 = not given)"
 #define TABLE_ENTRY(b)                                                                     \
     PS_PARAM_DOUBLE(ps_adc_params, energy_b##b##_pj, 0.0, 0.0, 1e6, "pJ", TABLE_DOC(b), NULL)
@@ -36,7 +36,7 @@ static const ps_param_desc adc_params[] = {
                   NEUROSIM_SAR " (45 nm LP, nearest to PRIME's 40 nm)"),
     PS_PARAM_DOUBLE_POS(ps_adc_params, walden_fom_fj, 5.0, 1e6, "fJ",
                         "Walden figure of merit per conversion step (energy_model walden)",
-                        "Walden FoM rule, Murmann ADC survey, via ../shared/energy_defaults.csv"),
+                        "Walden FoM rule, Murmann ADC survey, via docs/energy_sources.md"),
     TABLE_ENTRY(1),  TABLE_ENTRY(2),  TABLE_ENTRY(3),  TABLE_ENTRY(4),
     TABLE_ENTRY(5),  TABLE_ENTRY(6),  TABLE_ENTRY(7),  TABLE_ENTRY(8),
     TABLE_ENTRY(9),  TABLE_ENTRY(10), TABLE_ENTRY(11), TABLE_ENTRY(12),

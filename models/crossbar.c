@@ -19,7 +19,7 @@ static const ps_param_desc crossbar_params[] = {
                  "PRIME §5: 512 physical columns = 256 differential pairs"),
     PS_PARAM_DOUBLE_POS(ps_crossbar_params, v_read_v, 0.2, 10.0, "V",
                         "read voltage on an active word line (full scale)",
-                        "CiMLoop rram_isaac_isca_2016 cell model (0.2 V read), via energy_defaults.csv"),
+                        "CiMLoop rram_isaac_isca_2016 cell model (0.2 V read), via docs/energy_sources.md"),
     PS_PARAM_DOUBLE_POS(ps_crossbar_params, t_read_ns, 10.0, 1e6, "ns",
                         "duration of one read cycle (current integration window)",
                         "NeuroSim (DNN_NeuroSim Param.cpp) readPulseWidth = 10 ns"),

@@ -10,7 +10,7 @@
 static const char *const dist_choices[] = {"gaussian", "mixture", "table", NULL};
 static const char *const noise_on_choices[] = {"weight", "cell", NULL};
 
-#define PRIME_REF "PRIME reference code (Wang et al. 2024, arXiv 2407.18625), see PRIME.md"
+#define PRIME_REF "PRIME reference code (Wang et al. 2024, arXiv 2407.18625), see docs/prime.md"
 
 static const ps_param_desc device_params[] = {
     PS_PARAM_DOUBLE(ps_device_params, g_min_uS, 0.0, 0.0, 1e4, "uS",

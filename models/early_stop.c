@@ -6,8 +6,8 @@
 
 #include "common/alloc.h"
 
-#define PRIME_SEC4 "PRIME, Wang et al. 2024, arXiv 2407.18625, sec. 4 (early stop)"
-#define HOROWITZ "Horowitz, ISSCC 2014, 45 nm 0.9 V, via ../shared/energy_defaults.csv"
+#define PRIME_SEC4 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 4 (early stop)"
+#define HOROWITZ "Horowitz, ISSCC 2014, 45 nm 0.9 V, via docs/energy_sources.md"
 
 static const ps_param_desc early_stop_params[] = {
     PS_PARAM_DOUBLE_POS(ps_early_stop_params, alpha, 2.0, 1e6, "",

@@ -1,4 +1,4 @@
-/* Input-aware dynamic early stop (PRIME.md sec. 4): decides after each
+/* Input-aware dynamic early stop (docs/prime.md sec. 4): decides after each
  * timestep whether inference may stop, and what the decision costs.
  *
  * Timesteps are numbered t = 1, 2, ..., T (t = number of steps run).

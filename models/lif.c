@@ -9,10 +9,10 @@
 static const char *const lif_formats[] = {"float", "fixed", NULL};
 static const char *const lif_roundings[] = {"nearest", "floor", NULL};
 
-#define PRIME_SEC2 "PRIME, Wang et al. 2024, arXiv 2407.18625, sec. 2"
-/* SATA_Sim 16-bit digital SNN PE op energies (../shared/energy_defaults.csv,
+#define PRIME_SEC2 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 2"
+/* SATA_Sim 16-bit digital SNN PE op energies (docs/energy_sources.md,
  * low confidence): mul 0.239, add 0.00967, comp 0.00309, reg 0.0301 pJ. */
-#define SATA_SIM "SATA_Sim energy_configs.py 16-bit PE, via ../shared/energy_defaults.csv"
+#define SATA_SIM "SATA_Sim energy_configs.py 16-bit PE, via docs/energy_sources.md"
 
 static const ps_param_desc lif_params[] = {
     PS_PARAM_DOUBLE(ps_lif_params, leak, 0.2, 0.0, 1.0, "",

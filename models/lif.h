@@ -1,4 +1,4 @@
-/* Digital LIF unit: the PRIME neuron (PRIME.md sec. 2), in float or in a
+/* Digital LIF unit: the PRIME neuron (docs/prime.md sec. 2), in float or in a
  * configurable fixed-point format, over arrays of neurons.
  *
  * Spiking neuron (hidden layers), per timestep, hard reset:

@@ -33,7 +33,7 @@ typedef enum ps_layer_kind {
 
 typedef enum ps_neuron_kind {
     PS_NEURON_NONE = 0,  /* pooling layers */
-    PS_NEURON_LIF,       /* spiking, hard reset (PRIME.md sec. 2) */
+    PS_NEURON_LIF,       /* spiking, hard reset (docs/prime.md sec. 2) */
     PS_NEURON_INTEGRATOR /* output layer: no spike, no reset, no leak */
 } ps_neuron_kind;
 

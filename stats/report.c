@@ -3,12 +3,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "outfile.h"
 #include "stats.h"
 #include "svg.h"
 
-/* PRIME.md sec. 6: classification on N-MNIST. */
+/* docs/prime.md sec. 6: classification on N-MNIST. */
 #define PAPER_ENERGY_GAIN 37.83
 #define PAPER_LOAD_SAVING 0.770
 
@@ -204,17 +205,20 @@ ps_status ps_stats_format_table(const ps_stats_run *r, char *buf, size_t size)
 
 /* ---- SVG ---------------------------------------------------------------------- */
 
-/* Line chart of n_series series over xs (series s at ys[s * n + i]). */
+/* Line chart of n_series series over xs (series s at ys[s * n + i]); a
+ * linear y axis starts at 0 when from_zero, else fits the data. */
 static ps_status svg_lines(const char *dir, const char *file, const char *title, const char *xl,
                            const char *yl, const double *xs, size_t n, const double *ys,
-                           size_t n_series, const char *const *names, bool log_y, ps_error *err)
+                           size_t n_series, const char *const *names, bool log_y, bool from_zero,
+                           ps_error *err)
 {
     ps_svg svg;
     const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
     if (opened != PS_OK)
         return opened;
     FILE *f = svg.f;
-    ps_svg_axis x = {INFINITY, -INFINITY, false}, y = {INFINITY, -INFINITY, log_y};
+    ps_svg_axis x = {INFINITY, -INFINITY, false, false, 0};
+    ps_svg_axis y = {INFINITY, -INFINITY, log_y, false, 0};
     for (size_t i = 0; i < n; i++) {
         x.lo = fmin(x.lo, xs[i]);
         x.hi = fmax(x.hi, xs[i]);
@@ -226,82 +230,225 @@ static ps_status svg_lines(const char *dir, const char *file, const char *title,
             }
         }
     }
-    if (!isfinite(x.lo)) {
-        x.lo = 0;
-        x.hi = 1;
-    }
-    if (!isfinite(y.lo)) {
-        y.lo = log_y ? 1 : 0;
-        y.hi = log_y ? 10 : 1;
-    }
-    if (!log_y && y.lo > 0)
+    if (!log_y && from_zero && isfinite(y.lo) && y.lo > 0)
         y.lo = 0;
     ps_svg_nice_axis(&x);
     ps_svg_nice_axis(&y);
-    ps_svg_axes(f, &x, &y, xl, yl, true);
+    ps_svg_axes(&svg, &x, &y, xl, yl, true);
     for (size_t s = 0; s < n_series; s++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                 ps_svg_colours[s % 10]);
         for (size_t i = 0; i < n; i++) {
             const double v = ys[s * n + i];
-            if (!isfinite(v) || (log_y && v <= 0))
-                continue;
-            fprintf(f, "%.1f,%.1f ", ps_svg_pos(&x, xs[i], PS_SVG_PL, PS_SVG_W - PS_SVG_PR),
-                    ps_svg_pos(&y, v, PS_SVG_H - PS_SVG_PB, PS_SVG_PT));
+            if (isfinite(v) && (!log_y || v > 0))
+                fprintf(f, "%.1f,%.1f ", ps_svg_px(&svg, &x, xs[i]), ps_svg_py(&svg, &y, v));
         }
         fputs("\"/>\n", f);
         for (size_t i = 0; i < n; i++) {
             const double v = ys[s * n + i];
             if (isfinite(v) && (!log_y || v > 0))
                 fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
-                        ps_svg_pos(&x, xs[i], PS_SVG_PL, PS_SVG_W - PS_SVG_PR), ps_svg_pos(&y, v, PS_SVG_H - PS_SVG_PB, PS_SVG_PT),
+                        ps_svg_px(&svg, &x, xs[i]), ps_svg_py(&svg, &y, v),
                         ps_svg_colours[s % 10]);
         }
-        ps_svg_legend(f, (int)s, names[s]);
+        ps_svg_legend(&svg, (int)s, (int)s, names[s]);
     }
     return ps_svg_close(&svg, err);
 }
 
-/* Stacked bars: bar b, part c at v[b * n_parts + c]. */
-static ps_status svg_stacked(const char *dir, const char *file, const char *title, const char *yl,
-                             const char *const *bars, size_t n_bars, const char *const *parts,
-                             size_t n_parts, const double *v, ps_error *err)
+/* A category label under the plot, centred at x within width w: on two
+ * lines (split at the space nearest the middle) when one is too wide. */
+static void category_label(ps_svg *svg, double x, double w, const char *text)
+{
+    const double y = svg->bottom + 18;
+    if (ps_svg_text_width(text, PS_SVG_FONT) <= w - 4 || !strchr(text, ' ')) {
+        ps_svg_label(svg, x, y, "middle", PS_SVG_FONT, text);
+        return;
+    }
+    const size_t len = strlen(text);
+    size_t cut = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == ' ' && (!cut || labs((long)i - (long)len / 2) < labs((long)cut - (long)len / 2)))
+            cut = i;
+    char first[128];
+    snprintf(first, sizeof first, "%.*s", (int)cut, text);
+    ps_svg_label(svg, x, y, "middle", PS_SVG_FONT, first);
+    ps_svg_label(svg, x, y + 15, "middle", PS_SVG_FONT, text + cut + 1);
+}
+
+/* Energy per sample of each platform on a log axis: a wide pale bar for
+ * the total, labelled with its value, and inside it a narrow bar per
+ * component (v[b * n_parts + c]; zero components are left out). Log,
+ * because the platforms differ by decades: on a linear axis the hybrid
+ * chip's bar would be a line. */
+static ps_status svg_platforms(const char *dir, const char *file, const char *title,
+                               const char *yl, const char *const *bars, size_t n_bars,
+                               const char *const *parts, size_t n_parts, const double *v,
+                               ps_error *err)
 {
     ps_svg svg;
     const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
     if (opened != PS_OK)
         return opened;
     FILE *f = svg.f;
-    ps_svg_axis x = {0, 1, false}, y = {0, 0, false};
-    for (size_t b = 0; b < n_bars; b++) {
-        double s = 0;
-        for (size_t c = 0; c < n_parts; c++)
-            s += isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
-        y.hi = fmax(y.hi, s);
-    }
-    ps_svg_nice_axis(&y);
-    ps_svg_axes(f, &x, &y, "", yl, false);
-    const double slot = (double)(PS_SVG_W - PS_SVG_PR - PS_SVG_PL) / (double)n_bars;
-    for (size_t b = 0; b < n_bars; b++) {
-        double base = 0;
-        const double bx = PS_SVG_PL + slot * ((double)b + 0.2), bw = slot * 0.6;
+    double total[8] = {0}, max_total = 0, min_part = INFINITY;
+    for (size_t b = 0; b < n_bars && b < 8; b++) {
         for (size_t c = 0; c < n_parts; c++) {
-            const double val = isfinite(v[b * n_parts + c]) ? v[b * n_parts + c] : 0;
-            const double ya = ps_svg_pos(&y, base, PS_SVG_H - PS_SVG_PB, PS_SVG_PT);
-            const double yb = ps_svg_pos(&y, base + val, PS_SVG_H - PS_SVG_PB, PS_SVG_PT);
-            if (val > 0)
-                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
-                           "fill=\"%s\"><title>%s %s: %.4g</title></rect>\n",
-                        bx, yb, bw, ya - yb, ps_svg_colours[c % 10], bars[b], parts[c], val);
-            base += val;
+            const double e = v[b * n_parts + c];
+            if (isfinite(e) && e > 0) {
+                total[b] += e;
+                min_part = fmin(min_part, e);
+            }
         }
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n",
-                bx + bw / 2, ps_svg_pos(&y, base, PS_SVG_H - PS_SVG_PB, PS_SVG_PT) - 4, base);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", bx + bw / 2,
-                PS_SVG_H - PS_SVG_PB + 16, bars[b]);
+        max_total = fmax(max_total, total[b]);
     }
+    /* The tallest total's label fits between the plot and the title even
+     * when the bar reaches the top; parts more than 6 decades below the
+     * largest total are clipped at the bottom (their values are in the
+     * report's tables). */
+    ps_svg_axis x = {0, 1, false, false, 0};
+    ps_svg_axis y = {fmax(min_part, max_total * 1e-6), max_total, true, false, 0};
+    ps_svg_nice_axis(&y);
+    ps_svg_axes(&svg, &x, &y, "", yl, false);
+    const double slot = (svg.right - svg.left) / (double)n_bars;
+    bool used[16] = {false};
+    for (size_t b = 0; b < n_bars && b < 8; b++) {
+        const double gx = svg.left + slot * (double)b;
+        if (total[b] > 0) {
+            const double top = ps_svg_py(&svg, &y, total[b]);
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#e8e8e8\" "
+                    "stroke=\"#999\"/>\n",
+                    gx + slot * 0.08, top, slot * 0.84, svg.bottom - top);
+            char label[64], num[48];
+            ps_svg_value_label(total[b], num, sizeof num);
+            snprintf(label, sizeof label, "%s nJ", num);
+            ps_svg_label(&svg, gx + slot / 2, top - 5, "middle", PS_SVG_FONT, label);
+        }
+        size_t shown = 0;
+        for (size_t c = 0; c < n_parts; c++)
+            shown += v[b * n_parts + c] > 0;
+        const double bw = shown ? fmin(14, slot * 0.76 / (double)shown) : 0;
+        double bx = gx + slot / 2 - bw * (double)shown / 2;
+        for (size_t c = 0; c < n_parts; c++) {
+            const double e = v[b * n_parts + c];
+            if (!(e > 0))
+                continue;
+            used[c % 16] = true;
+            const double top = ps_svg_py(&svg, &y, fmax(e, y.lo));
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                    "<title>%s: %.4g nJ</title></rect>\n",
+                    bx, top, bw * 0.85, svg.bottom - top, ps_svg_colours[c % 10], parts[c], e);
+            bx += bw;
+        }
+        category_label(&svg, gx + slot / 2, slot, bars[b]);
+    }
+    int row = 0;
     for (size_t c = 0; c < n_parts; c++)
-        ps_svg_legend(f, (int)c, parts[c]);
+        if (used[c % 16]) /* only parts some platform has, each in its colour */
+            ps_svg_legend(&svg, row++, (int)c, parts[c]);
+    return ps_svg_close(&svg, err);
+}
+
+/* Horizontal bars, largest first: a name left of each bar, its value and
+ * share of the sum right of it; a linear axis (shares of one total). */
+static ps_status svg_shares(const char *dir, const char *file, const char *title, const char *xl,
+                            const char *const *names, size_t n, const double *v, ps_error *err)
+{
+    ps_svg svg;
+    const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = svg.f;
+    size_t order[32];
+    double sum = 0, max = 0, name_w = 0;
+    n = n < 32 ? n : 32;
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        const double e = isfinite(v[i]) ? v[i] : 0;
+        sum += e;
+        max = fmax(max, e);
+        name_w = fmax(name_w, ps_svg_text_width(names[i], PS_SVG_FONT));
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort, descending; ties keep their order */
+        for (size_t j = i; j > 0 && v[order[j]] > v[order[j - 1]]; j--) {
+            const size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    ps_svg_axis x = {0, max > 0 ? max : 1, false, false, 0};
+    ps_svg_nice_axis(&x);
+    /* names in the left margin, values in the right one (no legend here) */
+    svg.left = 12 + name_w + 8;
+    const double x0 = svg.left, y0 = svg.bottom, y1 = svg.top;
+    double t[PS_SVG_MAX_TICKS];
+    const size_t nt = ps_svg_ticks(&x, t, PS_SVG_MAX_TICKS);
+    char buf[96], num[48];
+    for (size_t i = 0; i < nt; i++) {
+        const double px = ps_svg_px(&svg, &x, t[i]);
+        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                px, px, y0, y1);
+        ps_svg_tick_label(&x, t[i], buf, sizeof buf);
+        ps_svg_label(&svg, px, y0 + 18, "middle", PS_SVG_FONT, buf);
+    }
+    const double row = (y0 - y1) / (double)(n ? n : 1);
+    for (size_t k = 0; k < n; k++) {
+        const size_t i = order[k];
+        const double e = isfinite(v[i]) ? v[i] : 0;
+        const double cy = y1 + row * ((double)k + 0.5), h = fmin(18, row * 0.7);
+        const double px = ps_svg_px(&svg, &x, e);
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+                x0, cy - h / 2, px - x0, h, ps_svg_colours[i % 10]);
+        ps_svg_label(&svg, x0 - 8, cy + 4, "end", PS_SVG_FONT, names[i]);
+        ps_svg_value_label(e, num, sizeof num);
+        snprintf(buf, sizeof buf, "%s (%.1f %%)", num, sum > 0 ? e / sum * 100 : 0.0);
+        ps_svg_label(&svg, px + 5, cy + 4, "start", PS_SVG_FONT, buf);
+    }
+    fprintf(f, "<path d=\"M%.1f %.1f V%.1f H%.1f\" stroke=\"black\" fill=\"none\"/>\n", x0, y1,
+            y0, svg.right);
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
+            (x0 + svg.right) / 2, PS_SVG_H - 14, xl);
+    return ps_svg_close(&svg, err);
+}
+
+/* Vertical bars of counts over labelled categories (a histogram): an
+ * integer axis from 0, each count above its bar where there is room. */
+static ps_status svg_counts(const char *dir, const char *file, const char *title, const char *xl,
+                            const char *yl, const char *const *labels, size_t n, const double *v,
+                            ps_error *err)
+{
+    ps_svg svg;
+    const ps_status opened = ps_svg_open(&svg, dir, file, title, err);
+    if (opened != PS_OK)
+        return opened;
+    FILE *f = svg.f;
+    double max = 0;
+    for (size_t i = 0; i < n; i++)
+        max = fmax(max, isfinite(v[i]) ? v[i] : 0);
+    ps_svg_axis x = {0, 1, false, false, 0};
+    ps_svg_axis y = {0, max > 0 ? max * 1.08 : 1, false, true, 0}; /* room for the labels */
+    ps_svg_nice_axis(&y);
+    svg.right = PS_SVG_W - 30; /* no legend */
+    ps_svg_axes(&svg, &x, &y, xl, yl, false);
+    const double slot = (svg.right - svg.left) / (double)(n ? n : 1);
+    char buf[48];
+    double label_w = 0;
+    for (size_t i = 0; i < n; i++)
+        label_w = fmax(label_w, ps_svg_text_width(labels[i], PS_SVG_FONT));
+    const size_t every = label_w + 6 <= slot ? 1 : (size_t)ceil((label_w + 6) / slot);
+    for (size_t i = 0; i < n; i++) {
+        const double e = isfinite(v[i]) ? v[i] : 0, cx = svg.left + slot * ((double)i + 0.5);
+        const double top = ps_svg_py(&svg, &y, e);
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+                cx - slot * 0.4, top, slot * 0.8, svg.bottom - top, ps_svg_colours[0]);
+        if (e > 0) {
+            ps_svg_value_label(e, buf, sizeof buf);
+            ps_svg_label(&svg, cx, top - 4, "middle", PS_SVG_FONT, buf);
+        }
+        if (i % every == 0)
+            ps_svg_label(&svg, cx, svg.bottom + 18, "middle", PS_SVG_FONT, labels[i]);
+    }
     return ps_svg_close(&svg, err);
 }
 
@@ -327,12 +474,16 @@ static ps_status write_plots(const ps_stats_run *r, const char *dir, ps_error *e
         for (int b = 0; b < 2; b++)
             for (int c = 0; c < 6; c++)
                 v[(b + 1) * 10 + dg_slot[c]] = dg[b][c] * 1e-3;
-        if ((s = svg_stacked(dir, "energy_breakdown.svg", "Energy per sample by component",
-                             "nJ per sample", bars, 3, parts, 10, v, err)) != PS_OK)
+        if ((s = svg_platforms(dir, "energy_breakdown.svg",
+                               "Energy per sample by platform and component",
+                               "nJ per sample (log scale)", bars, 3, parts, 10, v, err)) != PS_OK)
             return s;
-        if ((s = svg_stacked(dir, "energy_breakdown_hybrid.svg",
-                             "Hybrid chip: energy per sample by component", "nJ per sample", bars,
-                             1, parts, 9, v, err)) != PS_OK)
+        static const char *const hy_names[9] = {"crossbar", "dac",  "adc",        "accumulate",
+                                                "lif",      "buffer", "noc", "early stop",
+                                                "leakage"};
+        if ((s = svg_shares(dir, "energy_breakdown_hybrid.svg",
+                            "Hybrid chip: energy per sample by component", "nJ per sample",
+                            hy_names, 9, v, err)) != PS_OK)
             return s;
     }
     const size_t nt = m->n_thresholds;
@@ -352,14 +503,16 @@ static ps_status write_plots(const ps_stats_run *r, const char *dir, ps_error *e
         static const char *const acc_name[] = {"accuracy"}, *const steps_name[] = {"mean timesteps"};
         static const char *const e_names[] = {"hybrid", "event-driven", "dense"};
         if ((s = svg_lines(dir, "accuracy_vs_threshold.svg", "Accuracy vs early-stop threshold",
-                           "threshold θ", "accuracy (%)", xs, nt, acc, 1, acc_name, false, err)) !=
+                           "threshold θ", "accuracy (%)", xs, nt, acc, 1, acc_name, false, false,
+                           err)) !=
                 PS_OK ||
             (s = svg_lines(dir, "timesteps_vs_threshold.svg",
                            "Mean timesteps vs early-stop threshold", "threshold θ",
-                           "mean timesteps", xs, nt, steps, 1, steps_name, false, err)) != PS_OK ||
+                           "mean timesteps", xs, nt, steps, 1, steps_name, false, true, err)) !=
+                PS_OK ||
             (s = svg_lines(dir, "energy_vs_threshold.svg", "Energy per sample vs threshold",
-                           "threshold θ", "nJ per sample (log)", xs, nt, ys, 3, e_names, true,
-                           err)) != PS_OK)
+                           "threshold θ", "nJ per sample (log scale)", xs, nt, ys, 3, e_names,
+                           true, false, err)) != PS_OK)
             return s;
     }
     {
@@ -376,11 +529,11 @@ static ps_status write_plots(const ps_stats_run *r, const char *dir, ps_error *e
                                                "11", "12", "13", "14", "15", "16", "17", "18", "19",
                                                "20", "21", "22", "23", "24", "25", "26", "27", "28",
                                                "29", "30", "31", "32"};
-        static const char *const count_name[] = {"samples"};
         for (size_t t = 0; t < T; t++)
             buf[t] = (double)hist[t];
-        s = T <= 32 ? svg_stacked(dir, "stop_histogram.svg", "Stop timestep (run threshold)",
-                                  "samples", bars_t, T, count_name, 1, buf, err)
+        s = T <= 32 ? svg_counts(dir, "stop_histogram.svg", "Stop timestep (run threshold)",
+                                 "timestep at which the sample stopped", "samples", bars_t, T, buf,
+                                 err)
                     : PS_OK;
         /* Per-timestep energy of the first sample's trace. */
         const ps_stats_record *rec = ps_stats_records(r);
@@ -398,8 +551,8 @@ static ps_status write_plots(const ps_stats_run *r, const char *dir, ps_error *e
         snprintf(title, sizeof title, "Energy per timestep, sample %.0f",
                  n ? rec[0].v[PS_ST_SAMPLE] : 0.0);
         if (s == PS_OK)
-            s = svg_lines(dir, "timestep_energy.svg", title, "timestep", "nJ (log)", buf, n,
-                          buf + T, 3, e_names, true, err);
+            s = svg_lines(dir, "timestep_energy.svg", title, "timestep", "nJ (log scale)", buf, n,
+                          buf + T, 3, e_names, true, false, err);
         free(hist);
         free(buf);
     }
@@ -506,7 +659,7 @@ ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const ch
     double hy_share, ev_share;
     const char *hy_big = largest_part(p.hybrid_part_pj, hy_parts, 9, &hy_share);
     const char *ev_big = largest_part(p.event_part_pj, dg_parts, 6, &ev_share);
-    sb(&b, "## Paper comparison (PRIME.md sec. 6, classification on N-MNIST)\n\n"
+    sb(&b, "## Paper comparison (docs/prime.md sec. 6, classification on N-MNIST)\n\n"
            "| quantity | PRIME (paper) | this run | gap |\n|---|---|---|---|\n");
     fmt_x(c[0], 48, p.event_ratio, "%.2f×");
     fmt_x(c[1], 48, PAPER_ENERGY_GAIN / p.event_ratio, "paper / this run = %.2f");
@@ -543,7 +696,7 @@ ps_status ps_stats_write_report(const ps_stats_run *r, const char *dir, const ch
     sb(&b, "\n");
     sb(&b, "Why the figures differ (no constant is tuned to the paper):\n\n"
            "- The paper's 37.83× is a *projection* whose digital-baseline constants and operation "
-           "counts are not published (PRIME.md sec. 5); here both sides use per-operation "
+           "counts are not published (docs/prime.md sec. 5); here both sides use per-operation "
            "constants with a source each (configs/energy/, `primesim params`), at the node their "
            "source measured.\n"
            "- In this run the hybrid chip's energy is dominated by **%s** (%.0f %% of it); the "

@@ -254,7 +254,7 @@ ps_status ps_sweep_write_pareto_svg(const char *dir, const char *name, const cha
                                     const ps_sweep_row *rows, size_t n, const bool *pareto,
                                     ps_error *err)
 {
-    ps_svg_axis x = {INFINITY, -INFINITY, true}, y = {INFINITY, -INFINITY, true};
+    ps_svg_axis x = {INFINITY, -INFINITY, true, false, 0}, y = {INFINITY, -INFINITY, true, false, 0};
     double acc_lo = INFINITY, acc_hi = -INFINITY;
     size_t shown = 0;
     for (size_t i = 0; i < n; i++) {
@@ -280,25 +280,38 @@ ps_status ps_sweep_write_pareto_svg(const char *dir, const char *name, const cha
     }
     ps_svg_nice_axis(&x);
     ps_svg_nice_axis(&y);
-    ps_svg_axes(f, &x, &y, "latency per sample (µs)", "energy per sample (nJ)", true);
+    ps_svg_axes(&svg, &x, &y, "latency per sample (µs, log scale)",
+                "energy per sample (nJ, log scale)", true);
     const double span = acc_hi > acc_lo ? acc_hi - acc_lo : 1;
+    /* Markers first, so that point labels placed after avoid every marker. */
     for (size_t i = 0; i < n; i++) {
         if (!plotted(&rows[i]))
             continue;
         const ps_stats_point *p = &rows[i].result;
         char colour[8];
         accuracy_colour((p->accuracy - acc_lo) / span, colour);
-        const double px = ps_svg_px(&x, p->hybrid_ns * 1e-3), py = ps_svg_py(&y, p->hybrid_pj * 1e-3);
+        const double px = ps_svg_px(&svg, &x, p->hybrid_ns * 1e-3);
+        const double py = ps_svg_py(&svg, &y, p->hybrid_pj * 1e-3);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"%s><title>%s: %.2f %%, "
                    "%.4g nJ, %.4g µs</title></circle>\n",
                 px, py, colour, pareto[i] ? " stroke=\"black\" stroke-width=\"2\"" : "",
                 rows[i].point, p->accuracy * 100, p->hybrid_pj * 1e-3, p->hybrid_ns * 1e-3);
-        if (pareto[i])
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">%s</text>\n", px + 7, py - 5,
-                    rows[i].point);
+        ps_svg_reserve(&svg, (ps_svg_box){px - 6, py - 6, px + 6, py + 6});
+    }
+    /* Pareto points get their id beside them where it fits (right, left,
+     * above, below); a crowded one keeps only its tooltip and table row. */
+    for (size_t i = 0; i < n; i++) {
+        if (!plotted(&rows[i]) || !pareto[i])
+            continue;
+        const double px = ps_svg_px(&svg, &x, rows[i].result.hybrid_ns * 1e-3);
+        const double py = ps_svg_py(&svg, &y, rows[i].result.hybrid_pj * 1e-3);
+        if (!ps_svg_label(&svg, px + 8, py + 4, "start", 11, rows[i].point) &&
+            !ps_svg_label(&svg, px - 8, py + 4, "end", 11, rows[i].point) &&
+            !ps_svg_label(&svg, px, py - 9, "middle", 11, rows[i].point))
+            ps_svg_label(&svg, px, py + 17, "middle", 11, rows[i].point);
     }
     /* Colour bar: accuracy from the lowest (bottom) to the highest (top). */
-    const int bx = PS_SVG_W - PS_SVG_PR + 16, by = PS_SVG_PT + 20, bh = 160;
+    const int bx = (int)svg.right + 16, by = (int)svg.top + 20, bh = 160;
     fprintf(f, "<text x=\"%d\" y=\"%d\">accuracy</text>\n", bx, by - 8);
     for (int k = 0; k < 20; k++) {
         char colour[8];
@@ -313,9 +326,10 @@ ps_status ps_sweep_write_pareto_svg(const char *dir, const char *name, const cha
     fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"white\" stroke=\"black\" "
                "stroke-width=\"2\"/><text x=\"%d\" y=\"%d\">Pareto-optimal</text>\n",
             bx + 6, by + bh + 24, bx + 16, by + bh + 28);
-    if (shown < n)
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%zu of %zu points not shown "
-                   "(failed, not run or untimed)</text>\n",
-                PS_SVG_PL, PS_SVG_H - 6, n - shown, n);
+    if (shown < n) /* under the legend, clear of the axis label */
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%zu of %zu points"
+                   "<tspan x=\"%d\" dy=\"14\">not shown (failed,</tspan>"
+                   "<tspan x=\"%d\" dy=\"14\">not run or untimed)</tspan></text>\n",
+                bx, by + bh + 56, n - shown, n, bx, bx);
     return ps_svg_close(&svg, err);
 }

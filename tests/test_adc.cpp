@@ -194,7 +194,7 @@ TEST(Adc, WaldenEnergy)
     p.walden_fom_fj = 5.0;
     p.bits = 6;
     double e = 0;
-    // 5 fJ/step x 2^6 steps = 320 fJ = 0.32 pJ (energy_defaults.csv example).
+    // 5 fJ/step x 2^6 steps = 320 fJ = 0.32 pJ (docs/energy_sources.md example).
     ASSERT_EQ(ps_adc_conversion_energy_pj(&p, &e, nullptr), PS_OK);
     EXPECT_NEAR(e, 0.32, 1e-15);
     p.bits = 10; // 5 x 1024 = 5120 fJ

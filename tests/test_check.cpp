@@ -212,10 +212,13 @@ TEST(Check, BadInputExits2NamingIt)
         EXPECT_EQ(check(d, c.args, &out), 2) << c.args << ": " << out;
         EXPECT_NE(out.find(c.message), std::string::npos) << c.args << ": " << out;
     }
-    // Defaults are relative to the repository root.
+    // Defaults are relative to the repository root (or an install's data
+    // directory, which the build tree's binary has not).
     EXPECT_EQ(run(d, d + "/tmp", "check", &out), 2) << out;
     EXPECT_NE(out.find("configs/systems: no such directory"), std::string::npos) << out;
-    EXPECT_NE(out.find("run from the repository root or pass --configs"), std::string::npos) << out;
+    EXPECT_NE(out.find("run from the repository root, install primesim or pass --configs"),
+              std::string::npos)
+        << out;
 
     // A malformed golden file names its line.
     write(d + "/golden/mine.csv", "# primesim check golden 1\n# samples: 2\n[hardware]\na,b\n1\n");

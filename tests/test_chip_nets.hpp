@@ -111,7 +111,7 @@ inline std::unique_ptr<OwnedNet> small_net(uint32_t seed, int64_t T = 6)
     return o;
 }
 
-// PRIME's classification network (PRIME.md sec. 3).
+// PRIME's classification network (docs/prime.md sec. 3).
 inline std::unique_ptr<OwnedNet> prime_net(uint32_t seed)
 {
     auto o = std::make_unique<OwnedNet>();

@@ -73,7 +73,7 @@ TEST(Device, ParamTableIsWellFormed)
 TEST(Device, DefaultsMatchPrime)
 {
     const ps_device_params p = defaults();
-    // Differential std sqrt(2) * per-device std = 6.352 uS (PRIME.md §1).
+    // Differential std sqrt(2) * per-device std = 6.352 uS (docs/prime.md sec. 1).
     EXPECT_NEAR(std::sqrt(2.0) * p.form_std_uS, 6.352, 1e-12);
     EXPECT_DOUBLE_EQ(p.read_noise_rel, 0.02);
     EXPECT_DOUBLE_EQ(p.weight_per_uS, 0.01);

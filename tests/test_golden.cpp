@@ -41,7 +41,7 @@ ps_network network_of(const std::vector<ps_layer> &layers, int64_t T, int64_t in
     n.timesteps = T;
     n.in_c = in_c, n.in_h = in_h, n.in_w = in_w;
     n.input_max_level = max_level;
-    n.leak = 0.2, n.v_th = 0.2, n.negative_slope = 0.1; // PRIME.md sec. 2
+    n.leak = 0.2, n.v_th = 0.2, n.negative_slope = 0.1; // docs/prime.md sec. 2
     n.n_layers = (int64_t)layers.size();
     n.layers = layers.data();
     return n;
@@ -353,7 +353,7 @@ TEST(Golden, ReadNoiseIsKeyedNotSequential)
     RandomNet rn;
     ps_golden_config cfg = ideal_config();
     cfg.crossbar.input_bits = 4;
-    cfg.device.read_noise_rel = 0.02; // PRIME.md sec. 5
+    cfg.device.read_noise_rel = 0.02; // docs/prime.md sec. 5
     const auto frames = random_frames(7);
     Golden a(rn.net, cfg), b(rn.net, cfg);
     a.run(random_frames(3), 3);

@@ -9,7 +9,7 @@
 
 namespace {
 
-// PRIME's N-MNIST network (PRIME.md sec. 3): shapes only, the mapper needs
+// PRIME's N-MNIST network (docs/prime.md sec. 3): shapes only, the mapper needs
 // no conductances.
 std::vector<ps_layer> prime_layers()
 {

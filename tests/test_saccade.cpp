@@ -1,7 +1,7 @@
 // Saccade converter: determinism (same seed, same events; --jobs 1 and 2
 // identical; a sample depends only on its key), well-formed output, hand-
 // derivable cases (a blank image), and the statistics of 100 digits against
-// the real N-MNIST figures (PRIME.md section 7) within stated tolerances:
+// the real N-MNIST figures (docs/prime.md sec. 7) within stated tolerances:
 // on synthetic stroke digits always, on real MNIST digits when the data
 // cache holds them.
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 
 namespace {
 
-// Real N-MNIST training statistics (PRIME.md section 7).
+// Real N-MNIST training statistics (docs/prime.md sec. 7).
 constexpr double kMean = 4133, kSd = 1154, kDurationMs = 306;
 constexpr double kSaccade[3] = {1490, 1320, 1315};
 

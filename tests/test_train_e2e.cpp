@@ -405,7 +405,7 @@ TEST(Train, PrimeNetworkForwardEqualsGoldenModel)
     EXPECT_EQ(w.net.layers[4].rows, 2304);
     int64_t kept, total;
     ps_network_count_pairs(&w.net, &kept, &total);
-    EXPECT_EQ(total, 42840); // PRIME.md sec. 3
+    EXPECT_EQ(total, 42840); // docs/prime.md sec. 3
     EXPECT_EQ(kept, 21420);
     EXPECT_LE(compare_with_golden(t.t, d.d, w), 1) << "of 12 samples";
 }

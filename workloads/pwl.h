@@ -37,7 +37,7 @@ typedef struct ps_workload_info {
 typedef struct ps_workload {
     ps_network net;
     ps_frames_params frames;   /* how events become the T input frames */
-    double early_stop_alpha;   /* softmax temperature (PRIME.md sec. 4) */
+    double early_stop_alpha;   /* softmax temperature (docs/prime.md sec. 4) */
     double early_stop_theta;   /* default confidence threshold */
     ps_workload_info info;
     const char *recipe_yaml;   /* the resolved recipe, or NULL */

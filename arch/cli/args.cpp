@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "data_dir.hpp"
+
 namespace primesim {
 
 Args::Args(std::string command) : command_(std::move(command))
@@ -91,6 +93,21 @@ void Args::parse(int argc, char **argv)
         }
         values_[opt->long_name].push_back(inline_value);
     }
+    for (const auto &name : shipped_options_) {
+        auto it = values_.find(name);
+        if (it != values_.end())
+            for (auto &v : it->second)
+                v = shipped_path(v);
+    }
+    if (shipped_positionals_)
+        for (auto &v : positional_)
+            v = shipped_path(v);
+}
+
+void Args::shipped(std::vector<std::string> options, bool positionals)
+{
+    shipped_options_ = std::move(options);
+    shipped_positionals_ = positionals;
 }
 
 bool Args::has(const std::string &long_name) const { return values_.count(long_name) != 0; }

@@ -25,6 +25,11 @@ class Args {
     // A flag when value_name is empty, else an option taking a value.
     void option(const std::string &long_name, char short_name, const std::string &value_name,
                 const std::string &help);
+    // Values of these options (and the positionals when positionals is true)
+    // name files a user may give relative to the repository root, like
+    // configs/systems/prime_40nm.yaml: parse() resolves each with
+    // shipped_path (data_dir.hpp), so an installed binary finds them too.
+    void shipped(std::vector<std::string> options, bool positionals = false);
     // Free text appended to --help (examples, outputs).
     void epilog(const std::string &text) { epilog_ = text; }
 
@@ -54,6 +59,8 @@ class Args {
     std::vector<Option> options_;
     std::map<std::string, std::vector<std::string>> values_;
     std::vector<std::string> positional_;
+    std::vector<std::string> shipped_options_;
+    bool shipped_positionals_ = false;
     bool help_ = false;
 };
 

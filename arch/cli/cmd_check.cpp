@@ -16,6 +16,7 @@
 #include "check_golden.hpp"
 #include "commands.hpp"
 #include "config/config.hpp"
+#include "data_dir.hpp"
 #include "fileio.h"
 #include "subprocess.hpp"
 
@@ -38,6 +39,7 @@ const size_t kLogTailLines = 15;
 
 void define_check(Args &args)
 {
+    args.shipped({"configs", "golden-dir", "workload", "data"}, true);
     args.usage("[CONFIG.yaml...] [--configs DIR] [--golden-dir DIR] [--workload W.pwl]\n"
                "       [--data DIR|FILE] [--samples N] [--jobs N] [-p KEY=VALUE]... [--update]",
                "Golden regression of the timing and energy models: runs every system config\n"
@@ -58,8 +60,9 @@ void define_check(Args &args)
                "files instead (all, or those of the CONFIG.yaml given): after an intended change\n"
                "of a model, review their diff and commit it. The sims run in a temporary\n"
                "directory ($TMPDIR or /tmp), removed afterwards and kept, its path printed, when\n"
-               "something failed. Default paths are relative to the repository root: run it from\n"
-               "there or pass the options.");
+               "something failed. Default paths are relative to the repository root, else to the\n"
+               "installed data directory (primesim --help names it); --update writes below the\n"
+               "working directory unless --golden-dir says otherwise.");
     args.option("configs", 'c', "DIR", "system configs to check (default configs/systems)");
     args.option("golden-dir", 0, "DIR", "golden files (default tests/golden/check)");
     args.option("workload", 'w', "W.pwl",
@@ -96,14 +99,14 @@ struct ConfigRun {
 // directory; missing either way is bad input naming it.
 std::string existing_path(const Args &args, const char *option, const char *fallback, bool dir)
 {
-    const std::string p = args.value(option, fallback);
+    const std::string p = args.has(option) ? args.value(option) : shipped_path(fallback);
     const bool ok = dir ? fs::is_directory(p) : fs::exists(p);
     if (ok)
         return p;
     const std::string what = dir ? "no such directory" : "no such file";
     if (!args.has(option))
         throw ConfigError(p + ": " + what + " (the default of --" + option +
-                          "; run from the repository root or pass --" + option + ")");
+                          "; run from the repository root, install primesim or pass --" + option + ")");
     throw ConfigError("--" + std::string(option) + " " + p + ": " + what);
 }
 

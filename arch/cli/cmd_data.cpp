@@ -293,7 +293,7 @@ int run_nmnist(const Args &args)
 
 // ---- stats ----
 
-// Published statistics of real N-MNIST training samples (PRIME.md section 7).
+// Published statistics of real N-MNIST training samples (docs/prime.md sec. 7).
 constexpr double kRealMean = 4133, kRealSd = 1154, kRealOn = 0.50, kRealDurationMs = 306;
 constexpr double kRealSaccade[3] = {1490, 1320, 1315};
 
@@ -444,6 +444,7 @@ int run_pack(const Args &args)
 
 void define_data(Args &args)
 {
+    args.shipped({"config"});
     args.usage("fetch|import-idx|nmnist|stats|pack ... [options]",
                "Datasets for primesim. Data lives in $PRIMESIM_DATA, else $XDG_CACHE_HOME/primesim,\n"
                "else ~/.cache/primesim; never in the repository.\n\n"

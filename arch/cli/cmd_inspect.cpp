@@ -143,6 +143,7 @@ void print_workload(const ps_workload &w, bool show_recipe)
 
 void define_inspect(Args &args)
 {
+    args.shipped({}, true);
     args.usage("FILE",
                "Verifies a primesim container file (workload .pwl, packed dataset) — header,\n"
                "checksums, section table — and prints its kind, versions and sections.\n"

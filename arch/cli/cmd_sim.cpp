@@ -28,6 +28,7 @@ namespace primesim {
 
 void define_sim(Args &args)
 {
+    args.shipped({"workload", "data"}, true);
     args.usage("SYSTEM.yaml --workload W.pwl --data DIR|FILE [--samples N] [--threshold T]\n"
                "       [--thresholds T1,T2,...]"
                "       [--jobs N | --shard i/N] [--golden] [--vcd FILE.vcd [--trace GROUPS]]\n"

@@ -36,6 +36,7 @@ namespace primesim {
 
 void define_sweep(Args &args)
 {
+    args.shipped({}, true);
     args.usage("SWEEP.yaml -o OUT/ [--jobs N] [--shard i/N] [--samples N] [-p KEY=VALUE]...\n"
                "       [--retry-failed] [--dry-run]",
                "Runs a design-space sweep: every point of SWEEP.yaml is the sweep's system config\n"

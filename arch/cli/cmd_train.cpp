@@ -173,8 +173,9 @@ void on_progress(void *ctx, int64_t epoch, size_t batch, size_t batches, size_t,
 
 void define_train(Args &args)
 {
+    args.shipped({}, true);
     args.usage("RECIPE.yaml -o MODEL.pwl [-p KEY=VALUE]... [--threads N]",
-               "Trains which random memristor synapses to keep (edge-popup, PRIME.md sec. 1) or a\n"
+               "Trains which random memristor synapses to keep (edge-popup, docs/prime.md sec. 1) or a\n"
                "baseline, as the recipe says, and exports the network as the chip holds it.\n"
                "Writes MODEL.pwl, MODEL.metrics.jsonl (one line per epoch), MODEL.svg (loss and\n"
                "accuracy) and MODEL.recipe.yaml (the resolved recipe). Progress shows on a\n"

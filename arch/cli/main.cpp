@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "config/config.hpp"
+#include "data_dir.hpp"
 
 namespace primesim {
 
@@ -37,6 +38,13 @@ void print_usage(FILE *out)
     for (const primesim::Command *c = primesim::commands; c->name; c++)
         std::fprintf(out, "  %-9s %s\n", c->name, c->summary);
     std::fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 bad input or usage\n");
+    // Shipped files named relative to the repository root (data_dir.hpp).
+    const std::string data = primesim::installed_data_dir();
+    std::fprintf(out,
+                 "\nfiles such as configs/systems/prime_40nm.yaml or workloads/default/... are\n"
+                 "found from the working directory, else in the installed data directory:\n"
+                 "  %s\n",
+                 data.empty() ? "(none: this binary is not installed)" : data.c_str());
 }
 
 } // namespace

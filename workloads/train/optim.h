@@ -19,7 +19,7 @@ size_t ps_topk_count(size_t n, double keep_fraction);
  * toward the lower index, else 0. idx: scratch of n entries. */
 void ps_topk_mask(const float *scores, size_t n, size_t keep, uint8_t *mask, uint32_t *idx);
 
-/* Straight-through gradient of edge-popup (PRIME.md sec. 1): the mask acts
+/* Straight-through gradient of edge-popup (docs/prime.md sec. 1): the mask acts
  * as the identity backward, so with w_eff = scale * (m ? w : w_reset),
  *   dL/ds = dL/dw_eff * scale * (w - w_reset) * sign(s)
  * (w_reset = 0 in software; sign(0) = 0). Overwrites dscores[n]. */

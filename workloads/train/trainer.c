@@ -24,9 +24,10 @@ static const char *const weights_choices[] = {"device", "gaussian", NULL};
 static const char *const optimizer_choices[] = {"adam", "adamw", NULL};
 static const char *const schedule_choices[] = {"constant", "cosine", NULL};
 
-#define PRIME_S1 "PRIME, Wang et al. 2024, arXiv 2407.18625, sec. 1"
-#define PRIME_S2 "PRIME, Wang et al. 2024, arXiv 2407.18625, sec. 2"
-#define PRIME_S3 "PRIME, Wang et al. 2024, arXiv 2407.18625, sec. 3"
+#define PRIME_S1 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 1"
+#define PRIME_S2 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 2"
+#define PRIME_S3 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 3"
+#define PRIME_S4 "PRIME (Wang et al. 2024, arXiv 2407.18625), docs/prime.md sec. 4"
 
 static const ps_param_desc train_params[] = {
     PS_PARAM_STRING(ps_train_params, name, "unnamed", "recipe name, recorded in the workload", NULL),
@@ -81,9 +82,9 @@ static const ps_param_desc train_params[] = {
     PS_PARAM_INT(ps_train_params, test_limit, 0, 0, INT64_MAX, "",
                  "use the first N test samples (0 = all)", NULL),
     PS_PARAM_DOUBLE_POS(ps_train_params, early_stop_alpha, 2.0, 1e6, "",
-                        "early-stop softmax temperature written to the workload", "PRIME sec. 4"),
+                        "early-stop softmax temperature written to the workload", PRIME_S4),
     PS_PARAM_DOUBLE(ps_train_params, early_stop_theta, 0.8, 0.0, 1.0, "",
-                    "early-stop confidence threshold written to the workload", "PRIME sec. 4"),
+                    "early-stop confidence threshold written to the workload", PRIME_S4),
 };
 
 const ps_param_table ps_train_param_table =

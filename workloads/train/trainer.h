@@ -1,4 +1,4 @@
-/* The edge-popup trainer (PRIME.md sec. 1-3): fixed random weights from the
+/* The edge-popup trainer (docs/prime.md sec. 1-3): fixed random weights from the
  * device model (memristor pruning) or a Gaussian (software pruning) with a
  * trainable score per pair, per-layer top-k of |score|, straight-through
  * gradients, BPTT through the PRIME LIF; baselines weight tuning and random
