@@ -547,3 +547,104 @@ TEST(CrossbarMap, GridEqualsDirectProduct)
     EXPECT_EQ(total.arrays.reads, 12u);
     ps_crossbar_grid_destroy(g);
 }
+
+// Fixed-point sums are exact: the same rows in any order give the same bits,
+// with and without read noise (the variance sums are integers too).
+TEST(Crossbar, SumsDoNotDependOnRowOrder)
+{
+    for (double sigma : {0.0, 0.05}) {
+        Rig r(128, 24, sigma);
+        r.build();
+        const auto gp = matrix(128 * 24, 5, 0, 60), gn = matrix(128 * 24, 6, 0, 60);
+        ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+        std::vector<uint32_t> up, down;
+        for (uint32_t i = 0; i < 128; i += 2)
+            up.push_back(i);
+        down.assign(up.rbegin(), up.rend());
+        std::vector<double> a(24), b(24);
+        ASSERT_EQ(ps_crossbar_read_binary(r.xb, up.data(), up.size(), 7, a.data(), nullptr), PS_OK);
+        ASSERT_EQ(ps_crossbar_read_binary(r.xb, down.data(), down.size(), 7, b.data(), nullptr),
+                  PS_OK);
+        EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0) << sigma;
+    }
+}
+
+// The sparse read of the nonzero inputs is the dense read, bit for bit,
+// noise and every bit plane included; malformed lists are refused.
+TEST(Crossbar, SparseReadEqualsLevelsRead)
+{
+    Rig r(40, 9, 0.03);
+    r.build();
+    const auto gp = matrix(40 * 9, 7, 0, 50), gn = matrix(40 * 9, 8, 0, 50);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    std::vector<uint16_t> levels(40, 0);
+    std::vector<uint32_t> rows;
+    std::vector<uint16_t> nz;
+    for (uint32_t i = 0; i < 40; i++) {
+        levels[i] = (uint16_t)((i * 7) % 16 * (i % 3 != 0)); // 0..15, a third zero
+        if (levels[i]) {
+            rows.push_back(i);
+            nz.push_back(levels[i]);
+        }
+    }
+    std::vector<double> dense(9), sparse(9);
+    ps_crossbar_stats cd, cs;
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, levels.data(), 3, nullptr, nullptr, dense.data(), &cd),
+              PS_OK);
+    ASSERT_EQ(ps_crossbar_read_sparse(r.xb, rows.data(), nz.data(), rows.size(), 3, nullptr, nullptr,
+                                      sparse.data(), &cs),
+              PS_OK);
+    EXPECT_EQ(std::memcmp(dense.data(), sparse.data(), 9 * sizeof(double)), 0);
+    EXPECT_EQ(cd.cycles, cs.cycles);
+    EXPECT_EQ(cd.active_rows, cs.active_rows);
+    EXPECT_EQ(cd.cell_energy_pj, cs.cell_energy_pj);
+    const uint32_t twice[2] = {4, 4}, order[2] = {5, 4};
+    const uint16_t ones[2] = {1, 1}, big[1] = {16}, zero[1] = {0};
+    EXPECT_EQ(ps_crossbar_read_sparse(r.xb, twice, ones, 2, 0, nullptr, nullptr, sparse.data(), nullptr),
+              PS_ERR_INVALID_ARG);
+    EXPECT_EQ(ps_crossbar_read_sparse(r.xb, order, ones, 2, 0, nullptr, nullptr, sparse.data(), nullptr),
+              PS_ERR_INVALID_ARG);
+    EXPECT_EQ(ps_crossbar_read_sparse(r.xb, order, big, 1, 0, nullptr, nullptr, sparse.data(), nullptr),
+              PS_ERR_RANGE);
+    EXPECT_EQ(ps_crossbar_read_sparse(r.xb, order, zero, 1, 0, nullptr, nullptr, sparse.data(), nullptr),
+              PS_ERR_RANGE);
+}
+
+// A sensed-column array computes its first n columns as the full array
+// does (noise off) and leaves the rest alone; n outside [1, cols] is refused.
+TEST(Crossbar, SensedColumnsOnly)
+{
+    Rig r(16, 10);
+    r.build();
+    const auto gp = matrix(160, 9, 0, 40), gn = matrix(160, 10, 0, 40);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    const uint32_t rows[5] = {0, 3, 4, 9, 15};
+    std::vector<double> full(10), part(10, -1.0);
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, rows, 5, 0, full.data(), nullptr), PS_OK);
+    ASSERT_EQ(ps_crossbar_set_sensed_cols(r.xb, 4), PS_OK);
+    ASSERT_EQ(ps_crossbar_read_binary(r.xb, rows, 5, 0, part.data(), nullptr), PS_OK);
+    for (int j = 0; j < 4; j++)
+        EXPECT_EQ(part[j], full[j]) << j;
+    for (int j = 4; j < 10; j++)
+        EXPECT_EQ(part[j], -1.0) << j; // not written
+    EXPECT_EQ(ps_crossbar_set_sensed_cols(r.xb, 0), PS_ERR_INVALID_ARG);
+    EXPECT_EQ(ps_crossbar_set_sensed_cols(r.xb, 11), PS_ERR_INVALID_ARG);
+}
+
+// When rows x level x conductance would overflow 62 bits at 2^-40 uS, the
+// fraction bits shrink instead: 65,536 rows of 100 uS at level 65,535 (a
+// 16-bit DAC) still sum to the exact 0.2 V x 65,535 x 65,536 x 100 uS.
+TEST(Crossbar, LargeSumsShrinkTheFractionNotOverflow)
+{
+    Rig r(65536, 1);
+    r.xp.input_bits = 16;
+    r.xp.multilevel = PS_XBAR_MULTILEVEL_DAC;
+    r.ap.bits = 16;
+    r.build();
+    std::vector<double> gp(65536, 100.0), gn(65536, 0.0);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    std::vector<uint16_t> x(65536, 65535);
+    double out = 0;
+    ASSERT_EQ(ps_crossbar_read_levels(r.xb, x.data(), 0, nullptr, nullptr, &out, nullptr), PS_OK);
+    EXPECT_NEAR(out, 0.2 * 65535.0 * 65536.0 * 100.0, 1e-9 * out);
+}

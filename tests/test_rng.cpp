@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "common/rng.h"
@@ -154,4 +155,53 @@ TEST(Rng, StreamsAndSeedsAreIndependent)
     EXPECT_NEAR(correlation([](int i) { return ps_rng_uniform(1, 0, i); },
                             [](int i) { return ps_rng_uniform(1, 0, i + 1); }),
                 0.0, tolerance(1.0));
+}
+
+// The ziggurat normals: pure functions of (seed, stream, index), however a
+// range is split into calls; the moments of N(0, 1); the tail beyond the
+// ziggurat's base strip (|z| > r = 3.4426, reached only through the slow
+// path) at its exact rate 2 (1 - Phi(r)); and the fraction below a few
+// quantiles of N(0, 1) (a coarse Kolmogorov check of the strips' shapes).
+TEST(Rng, NormalFillIsKeyedNotSequential)
+{
+    std::vector<double> whole(1000), parts(1000);
+    ps_rng_normal_fill(5, 9, 100, whole.size(), whole.data());
+    size_t at = 0;
+    for (size_t len : {1, 3, 250, 7, 739}) {
+        ps_rng_normal_fill(5, 9, 100 + at, len, parts.data() + at);
+        at += len;
+    }
+    ASSERT_EQ(at, whole.size());
+    EXPECT_EQ(std::memcmp(whole.data(), parts.data(), whole.size() * sizeof(double)), 0);
+    double other[4];
+    ps_rng_normal_fill(5, 10, 100, 4, other); // another stream differs
+    EXPECT_NE(std::memcmp(whole.data(), other, sizeof other), 0);
+}
+
+TEST(Rng, NormalFillMomentsTailAndQuantiles)
+{
+    const size_t n = 4000000;
+    std::vector<double> z(n);
+    ps_rng_normal_fill(11, 2, 0, n, z.data());
+    double m1 = 0, m2 = 0, m3 = 0, m4 = 0;
+    size_t tail = 0, below[5] = {0, 0, 0, 0, 0};
+    // Phi(q) for q = -1.96, -1, 0, 0.5, 2.5758 (standard normal table).
+    const double q[5] = {-1.959963984540054, -1.0, 0.0, 0.5, 2.5758293035489};
+    const double phi[5] = {0.025, 0.15865525393145707, 0.5, 0.6914624612740131, 0.995};
+    for (double v : z) {
+        m1 += v, m2 += v * v, m3 += v * v * v, m4 += v * v * v * v;
+        tail += std::fabs(v) > 3.442619855899;
+        for (int k = 0; k < 5; k++)
+            below[k] += v < q[k];
+    }
+    const double N = (double)n;
+    auto tol = [&](double sd) { return 5.0 * sd / std::sqrt(N); };
+    EXPECT_NEAR(m1 / N, 0.0, tol(1.0));
+    EXPECT_NEAR(m2 / N, 1.0, tol(std::sqrt(2.0)));
+    EXPECT_NEAR(m3 / N, 0.0, tol(std::sqrt(15.0)));
+    EXPECT_NEAR(m4 / N, 3.0, tol(std::sqrt(96.0)));
+    const double p_tail = std::erfc(3.442619855899 / std::sqrt(2.0)); // 2 (1 - Phi(r))
+    EXPECT_NEAR(tail / N, p_tail, tol(std::sqrt(p_tail * (1 - p_tail))));
+    for (int k = 0; k < 5; k++)
+        EXPECT_NEAR(below[k] / N, phi[k], tol(std::sqrt(phi[k] * (1 - phi[k])))) << "q = " << q[k];
 }
