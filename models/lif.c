@@ -197,15 +197,20 @@ ps_status ps_lif_step(ps_lif *u, float *membrane, uint8_t *spikes, const float *
     uint64_t rectified = 0, sat = 0;
     if (!u->fixed) {
         const float lam = u->leak_f, vth = u->vth_f, a = u->slope_f;
-        uint32_t neg_count = 0, spike_count = 0; /* 32-bit lanes vectorise */
+        /* restrict and 32-bit counters let the loop vectorise (the arrays
+         * never overlap: one layer's state). */
+        float *restrict mem = membrane;
+        uint8_t *restrict spk = spikes;
+        const float *restrict in = input;
+        uint32_t neg_count = 0, spike_count = 0;
         for (size_t i = 0; i < n; i++) {
-            const float keep = spikes[i] ? 0.0f : 1.0f;
-            float v = (lam * membrane[i]) * keep + input[i];
+            const float keep = (float)(spk[i] == 0);
+            float v = (lam * mem[i]) * keep + in[i];
             const uint32_t neg = v < 0.0f;
-            v = neg ? a * v : v;
+            v = v * (neg ? a : 1.0f); /* x 1 is exact: branch-free LeakyReLU */
             const uint32_t s = v > vth;
-            membrane[i] = v;
-            spikes[i] = (uint8_t)s;
+            mem[i] = v;
+            spk[i] = (uint8_t)s;
             neg_count += neg;
             spike_count += s;
         }

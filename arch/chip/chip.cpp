@@ -202,6 +202,9 @@ class ChipImpl {
     void tile_compute(TileRt &T);
     void observe_pools(LayerRt &N, const uint16_t *src);
     void setup_routes(size_t k);
+    // scratch of home_complete: its neurons' currents, membranes, spikes
+    std::vector<float> home_cur, home_mem;
+    std::vector<uint8_t> home_spk;
     // scratch of tile_compute
     ps_patch_lists patches{};
     std::vector<uint32_t> nz_rows, local_rows;
@@ -812,8 +815,9 @@ void ChipImpl::home_complete(BlockRt &h)
         }
     }
     const size_t n = h.neurons.size();
-    std::vector<float> cur(n), mem(n);
-    std::vector<uint8_t> spk(n);
+    std::vector<float> &cur = home_cur, &mem = home_mem;
+    std::vector<uint8_t> &spk = home_spk;
+    cur.resize(n), mem.resize(n), spk.resize(n);
     for (size_t k = 0; k < n; k++) {
         cur[k] = L.current[h.neurons[k]];
         mem[k] = L.membrane[h.neurons[k]];

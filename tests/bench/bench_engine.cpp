@@ -106,19 +106,18 @@ std::vector<uint16_t> dvs_frames(const ps_network &net, uint32_t seed, double de
 }
 
 // A network built by the trainer from a recipe, untrained (memristor pruning
-// at its initial scores), with each layer's weight scaled so activity
-// neither dies nor saturates: weight_per_uS = gain / (6.352 uS sqrt(rows)).
-struct BuiltNet {
-    ps_trainer *tr = nullptr;
-    ps_workload w{};
-    std::vector<ps_layer> layers;
-    ps_network net{};
-    ~BuiltNet() { ps_trainer_destroy(tr); }
+// at its initial scores: formed conductances, half the pairs RESET), with
+// each layer's weight scaled so activity neither dies nor saturates:
+// weight_per_uS = gain / (6.352 uS sqrt(rows)). Written to path and read
+// back, so the trainer's memory is gone before any case runs.
+struct OwnedWorkload {
+    ps_workload *w = nullptr;
+    ~OwnedWorkload() { ps_workload_free(w); }
 };
 
-std::unique_ptr<BuiltNet> build_net(const std::string &recipe, double gain)
+std::unique_ptr<OwnedWorkload> build_net(const std::string &recipe, double gain,
+                                         const std::string &path)
 {
-    auto b = std::make_unique<BuiltNet>();
     ps_trainer_config cfg;
     ps_trainer_config_defaults(&cfg);
     ConfigSection schema;
@@ -127,18 +126,26 @@ std::unique_ptr<BuiltNet> build_net(const std::string &recipe, double gain)
     schema.add("frames", &ps_frames_param_table, &cfg.frames);
     load_and_bind(recipe, {}, schema);
     ps_error err{};
-    if (ps_trainer_create(&cfg, &err, &b->tr) != PS_OK)
+    ps_trainer *tr = nullptr;
+    ps_workload w;
+    ps_workload_init(&w);
+    if (ps_trainer_create(&cfg, &err, &tr) != PS_OK || ps_trainer_export(tr, &w, &err) != PS_OK) {
+        ps_trainer_destroy(tr);
         throw std::runtime_error(recipe + ": " + err.message);
-    ps_workload_init(&b->w);
-    if (ps_trainer_export(b->tr, &b->w, &err) != PS_OK)
-        throw std::runtime_error(recipe + ": " + err.message);
-    b->net = b->w.net;
-    b->layers.assign(b->net.layers, b->net.layers + b->net.n_layers);
-    for (auto &l : b->layers)
+    }
+    std::vector<ps_layer> layers(w.net.layers, w.net.layers + w.net.n_layers);
+    for (auto &l : layers)
         if (ps_layer_has_weights(&l))
             l.weight_per_uS = gain / (6.352 * std::sqrt((double)l.rows));
-    b->net.layers = b->layers.data();
-    return b;
+    w.net.layers = layers.data();
+    const ps_status st = ps_workload_write(&w, path.c_str(), &err);
+    ps_trainer_destroy(tr);
+    if (st != PS_OK)
+        throw std::runtime_error(path + ": " + err.message);
+    auto out = std::make_unique<OwnedWorkload>();
+    if (ps_workload_read(path.c_str(), &out->w, &err) != PS_OK)
+        throw std::runtime_error(path + ": " + err.message);
+    return out;
 }
 
 struct Case {
@@ -161,7 +168,9 @@ Figures run_share(const Case &c, const std::string &root, const ps_network &net,
                   const std::vector<std::vector<uint16_t>> &frames, int part)
 {
     SystemConfig cfg;
-    load_system_config(root + "/" + c.config, c.overrides, cfg);
+    std::vector<std::string> overrides = c.overrides;
+    overrides.push_back("chip.early_stop=false"); // every sample runs all T steps
+    load_system_config(root + "/" + c.config, overrides, cfg);
     Figures f;
     std::vector<size_t> mine;
     for (size_t i = (size_t)part; i < frames.size(); i += (size_t)c.procs)
@@ -291,7 +300,7 @@ int main(int argc, char **argv)
     std::string pwl, data, python = "/usr/bin/python3", root = source_dir();
     size_t samples = 200, dvs_samples = 20;
     int only = -1;
-    double dvs_gain = 1.5, dvs_density = 0.02;
+    double dvs_gain = 0.6, dvs_density = 0.02;
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -345,7 +354,7 @@ int main(int argc, char **argv)
         else
             for (size_t i = 0; i < samples; i++)
                 frames.push_back(chiptest::frames(*net, 700 + (uint32_t)i));
-        std::unique_ptr<BuiltNet> dvs; // built before its first case (its trainer is large)
+        std::unique_ptr<OwnedWorkload> dvs; // built before its first case
         std::vector<std::vector<uint16_t>> dvs_in;
 
         const std::vector<std::string> off = {"device.read_noise_rel=0"};
@@ -365,12 +374,9 @@ int main(int argc, char **argv)
             {"DVS golden", true, false, 1, "configs/bench/dvs_gesture_512.yaml", {}},
             {"DVS chip", true, true, 1, "configs/bench/dvs_gesture_512.yaml", {}},
         };
-        std::printf("PRIME: %s; inputs: %s; %zu samples. DVS: configs/bench/dvs_gesture_net.yaml "
-                    "(gain %.2f), %zu samples of random frames (%.0f %% pixels); T = 10, no early stop "
-                    "in neither.\n",
+        std::printf("PRIME: %s; inputs: %s; %zu samples; all T = 10 steps (no early stop)\n",
                     pwl.empty() ? "PRIME shapes, random conductances" : pwl.c_str(),
-                    data.empty() ? "random frames" : data.c_str(), frames.size(), dvs_gain,
-                    dvs_in.size(), dvs_density * 100);
+                    data.empty() ? "random frames" : data.c_str(), frames.size());
         std::printf("samples/s: wall time of the slowest process; cpu/s: per CPU-second (a "
                     "shared machine inflates the first, not the second)\n");
         std::printf("%-3s %-30s %5s %5s %10s %8s %11s %11s %11s %9s %7s\n", "#", "case", "procs",
@@ -382,11 +388,20 @@ int main(int argc, char **argv)
                 continue;
             const Case &c = cases[k];
             if (c.dvs && !dvs) {
-                dvs = build_net(root + "/configs/bench/dvs_gesture_net.yaml", dvs_gain);
+                const std::string path = "/tmp/bench_engine_dvs." + std::to_string(getpid()) + ".pwl";
+                dvs = build_net(root + "/configs/bench/dvs_gesture_net.yaml", dvs_gain, path);
+                unlink(path.c_str());
                 for (size_t i = 0; i < dvs_samples; i++)
-                    dvs_in.push_back(dvs_frames(dvs->net, 900 + (uint32_t)i, dvs_density));
+                    dvs_in.push_back(dvs_frames(dvs->w->net, 900 + (uint32_t)i, dvs_density));
+                int64_t kept = 0, total = 0;
+                ps_network_count_pairs(&dvs->w->net, &kept, &total);
+                std::printf("DVS: configs/bench/dvs_gesture_net.yaml, %lld synapses (%lld kept), "
+                            "weight gain %.2f; %zu samples of random frames, %.1f %% of the pixels "
+                            "firing 1..4 events per bin\n",
+                            (long long)total, (long long)kept, dvs_gain, dvs_samples,
+                            dvs_density * 100);
             }
-            Figures f = run_case(c, root, c.dvs ? dvs->net : *net, c.dvs ? dvs_in : frames);
+            Figures f = run_case(c, root, c.dvs ? dvs->w->net : *net, c.dvs ? dvs_in : frames);
             got[k] = f;
             const double n = (double)f.samples;
             std::printf("%-3zu %-30s %5d %5llu %10.1f %8.1f %11.0f %11.0f %11.0f %9.2f %7.1f\n",
