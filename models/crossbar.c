@@ -49,6 +49,12 @@ const ps_param_table ps_crossbar_param_table =
  * value would not fit 62 bits. */
 #define MAX_FRAC_BITS 40
 
+/* One performed analogue cycle of a batch of reads. */
+typedef struct batch_cycle {
+    uint32_t read, plane, n_rows;
+    double g_energy; /* sum over its rows of (level / lmax)^2 * rowsum, uS */
+} batch_cycle;
+
 struct ps_crossbar {
     ps_crossbar_params p;
     ps_device *dev;
@@ -71,9 +77,16 @@ struct ps_crossbar {
     double sigma;            /* relative read noise */
     bool noise_cell;
     uint64_t noise_stream;
-    int64_t *acc, *var;      /* scratch, input_bits x sensed: a read's cycle sums */
-    double *noise;           /* scratch, input_bits x sensed: their standard normals */
-    double *cyc;             /* scratch, cols: one cycle's currents */
+    int64_t *acc, *var;      /* scratch, cols: a binary read's sums */
+    double *noise;           /* scratch, cols: its standard normals */
+    double *cyc;             /* scratch, cols */
+    /* a batch's performed cycles (run_batch), grown as needed: */
+    struct batch_cycle *batch;
+    size_t batch_cycles_cap;
+    int64_t *b_acc, *b_var;  /* cycles x sensed */
+    double *b_cur, *b_z;
+    uint64_t *b_index;
+    size_t batch_cap;        /* entries of the cycles x sensed buffers */
     uint32_t *list;          /* scratch: bit plane b's rows at list + b * rows */
     uint32_t *nz;            /* scratch, rows: nonzero inputs of a dense read */
     uint16_t *level;         /* scratch, rows: their levels */
@@ -212,15 +225,15 @@ ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const 
     xb->noise_cell = dp->read_noise_on == PS_DEVICE_NOISE_ON_CELL;
     xb->noise_stream = ps_rng_substream(key.stream, PURPOSE_COLUMN_NOISE);
     xb->sensed = xb->cols;
-    size_t n = 0, n2 = 0, nl = 0, nb = 0;
+    size_t n = 0, n2 = 0, nl = 0;
     if (!ps_size_mul(xb->rows, xb->cols, &n) || !ps_size_mul(n, 2, &n2) ||
         !ps_size_mul(xb->rows, (size_t)p->input_bits, &nl) ||
         PS_CALLOC_ARRAY(xb->g0_pos, n) || PS_CALLOC_ARRAY(xb->g0_neg, n) ||
         PS_CALLOC_ARRAY(xb->fault, n2) || PS_CALLOC_ARRAY(xb->gdiff, n) ||
         PS_CALLOC_ARRAY(xb->gsq, n) || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
         PS_CALLOC_ARRAY(xb->row_max_diff, xb->rows) || PS_CALLOC_ARRAY(xb->row_max_sq, xb->rows) ||
-        !ps_size_mul(xb->cols, (size_t)p->input_bits, &nb) || PS_CALLOC_ARRAY(xb->acc, nb) ||
-        PS_CALLOC_ARRAY(xb->var, nb) || PS_CALLOC_ARRAY(xb->noise, nb) ||
+        PS_CALLOC_ARRAY(xb->acc, xb->cols) || PS_CALLOC_ARRAY(xb->var, xb->cols) ||
+        PS_CALLOC_ARRAY(xb->noise, xb->cols) ||
         PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, nl) ||
         PS_CALLOC_ARRAY(xb->nz, xb->rows) || PS_CALLOC_ARRAY(xb->level, xb->rows)) {
         ps_crossbar_destroy(xb);
@@ -260,6 +273,12 @@ void ps_crossbar_destroy(ps_crossbar *xb)
     free(xb->noise);
     free(xb->list);
     free(xb->nz);
+    free(xb->batch);
+    free(xb->b_acc);
+    free(xb->b_var);
+    free(xb->b_cur);
+    free(xb->b_z);
+    free(xb->b_index);
     free(xb->level);
     free(xb);
 }
@@ -503,15 +522,6 @@ static void cycle_currents(const ps_crossbar *xb, const int64_t *restrict acc,
     cost->read_time_ns += xb->p.t_read_ns;
 }
 
-/* Read noise of a read: normal (cycle * sensed + column) of its stream. */
-static void cycle_normals(const ps_crossbar *xb, uint64_t read_stream, uint32_t first_cycle,
-                          uint32_t n_cycles, double *z)
-{
-    if (xb->sigma > 0.0)
-        ps_rng_normal_fill(xb->key.seed, read_stream, (uint64_t)first_cycle * xb->sensed,
-                           (size_t)n_cycles * xb->sensed, z);
-}
-
 void ps_crossbar_stats_add(ps_crossbar_stats *a, const ps_crossbar_stats *b)
 {
     a->reads += b->reads;
@@ -549,82 +559,155 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
         c.skipped_cycles = 1;
     } else {
         const double e = cycle_sums(xb, active_rows, NULL, n_active, xb->acc, xb->var);
-        cycle_normals(xb, ps_rng_substream(xb->noise_stream, read_key), 0, 1, xb->noise);
+        if (xb->sigma > 0.0)
+            ps_rng_normal_fill(xb->key.seed, ps_rng_substream(xb->noise_stream, read_key), 0,
+                               xb->sensed, xb->noise);
         cycle_currents(xb, xb->acc, xb->var, xb->noise, n_active, e, 1.0, out_ua, &c);
     }
     finish_read(xb, &c, cost);
     return PS_OK;
 }
 
-static ps_status run_hook(ps_crossbar_cycle_fn hook, void *ctx, size_t tile, uint32_t cyc,
-                          double *col, size_t cols)
+/* Room for `cycles` performed cycles in the batch buffers. */
+static ps_status grow_batch(ps_crossbar *xb, size_t cycles)
 {
-    return hook ? hook(ctx, tile, cyc, col, cols) : PS_OK;
+    size_t need = 0;
+    if (!ps_size_mul(cycles, xb->sensed, &need))
+        return PS_ERR_NOMEM;
+    if (cycles > xb->batch_cycles_cap) {
+        size_t cap = xb->batch_cycles_cap ? 2 * xb->batch_cycles_cap : 64;
+        cap = cap < cycles ? cycles : cap;
+        if (ps_realloc(cap, sizeof *xb->batch, &xb->batch) != PS_OK)
+            return PS_ERR_NOMEM;
+        xb->batch_cycles_cap = cap;
+    }
+    if (need > xb->batch_cap) {
+        size_t cap = xb->batch_cap ? 2 * xb->batch_cap : 1024;
+        cap = cap < need ? need : cap;
+        if (ps_realloc(cap, sizeof *xb->b_acc, &xb->b_acc) != PS_OK ||
+            ps_realloc(cap, sizeof *xb->b_var, &xb->b_var) != PS_OK ||
+            ps_realloc(cap, sizeof *xb->b_cur, &xb->b_cur) != PS_OK ||
+            ps_realloc(cap, sizeof *xb->b_z, &xb->b_z) != PS_OK ||
+            ps_realloc(cap, sizeof *xb->b_index, &xb->b_index) != PS_OK)
+            return PS_ERR_NOMEM; /* the grown ones are kept; batch_cap stays */
+        xb->batch_cap = cap;
+    }
+    return PS_OK;
 }
 
-/* The read of n nonzero inputs (rows ascending, levels checked). */
-static ps_status read_nonzero(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
-                              size_t n, uint64_t read_key, ps_crossbar_cycle_fn hook,
-                              void *hook_ctx, double *out_ua, ps_crossbar_stats *cost)
+/* Every read of a batch (inputs checked), in four passes over all of its
+ * performed cycles: column sums, noise, currents (and cost, cycle by cycle
+ * in read order), conversion by the hook, shift-and-add into out. Read i's
+ * cycle at plane b draws normals ((first_index + i) * planes + b) * sensed
+ * + column of stream. Exactly one of cycle_hook / block_hook may be set. */
+static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                           const uint32_t *rows, const uint16_t *levels, uint64_t stream,
+                           uint64_t first_index, ps_crossbar_cycle_fn cycle_hook,
+                           ps_crossbar_block_fn block_hook, void *hook_ctx, double *out_ua,
+                           size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost)
 {
-    const uint32_t bits = (uint32_t)xb->p.input_bits;
+    const bool serial = xb->p.multilevel == PS_XBAR_BIT_SERIAL;
+    const uint32_t bits = (uint32_t)xb->p.input_bits, planes = serial ? bits : 1;
     const size_t R = xb->rows, nc = xb->sensed;
     settle(xb);
     ps_crossbar_stats c;
     memset(&c, 0, sizeof c);
-    c.reads = 1;
-    memset(out_ua, 0, nc * sizeof *out_ua);
-    if (n == 0 && xb->p.zero_skip) { /* every cycle skipped: no current, no cost */
-        c.skipped_cycles = xb->p.multilevel == PS_XBAR_BIT_SERIAL ? bits : 1;
-        finish_read(xb, &c, cost);
-        return PS_OK;
-    }
-    const uint64_t stream = ps_rng_substream(xb->noise_stream, read_key);
+    c.reads = n_reads;
+    size_t nb = 0;
     ps_status st = PS_OK;
-    if (xb->p.multilevel == PS_XBAR_BIT_SERIAL) {
-        /* Bit plane b's rows at list + b * R, ascending, in one pass. */
-        size_t count[16] = {0};
-        for (size_t k = 0; k < n; k++)
-            for (uint32_t v = levels[k]; v; v &= v - 1u) {
-                const unsigned b = (unsigned)__builtin_ctz(v);
-                xb->list[b * R + count[b]++] = rows[k];
+    for (size_t i = 0; i < n_reads && st == PS_OK; i++) {
+        memset(out_ua + i * ld, 0, nc * sizeof *out_ua);
+        const uint32_t a = off[i], n = off[i + 1] - a;
+        const size_t nb0 = nb;
+        if (n == 0 && xb->p.zero_skip) {
+            c.skipped_cycles += planes; /* no current, no cost */
+        } else if ((st = grow_batch(xb, nb + planes)) != PS_OK) {
+            break;
+        } else if (serial) {
+            /* Bit plane b's rows at list + b * R, ascending, in one pass. */
+            size_t count[16] = {0};
+            for (uint32_t k = a; k < a + n; k++)
+                for (uint32_t v = levels[k]; v; v &= v - 1u) {
+                    const unsigned b = (unsigned)__builtin_ctz(v);
+                    xb->list[b * R + count[b]++] = rows[k];
+                }
+            for (uint32_t b = 0; b < bits; b++) {
+                if (count[b] == 0 && xb->p.zero_skip) {
+                    c.skipped_cycles++;
+                    continue;
+                }
+                const double e = cycle_sums(xb, xb->list + b * R, NULL, count[b],
+                                            xb->b_acc + nb * nc, xb->b_var + nb * nc);
+                xb->batch[nb++] = (batch_cycle){(uint32_t)i, b, (uint32_t)count[b], e};
             }
-        /* Every plane's sums first, then the noise of all in one draw. */
-        uint32_t lo = bits, hi = 0;
-        double g_energy[16];
-        for (uint32_t b = 0; b < bits; b++) {
-            if (count[b] == 0 && xb->p.zero_skip) {
-                c.skipped_cycles++;
-                continue;
-            }
-            lo = b < lo ? b : lo;
-            hi = b + 1;
-            g_energy[b] = cycle_sums(xb, xb->list + b * R, NULL, count[b], xb->acc + b * nc,
-                                     xb->var + b * nc);
+        } else {
+            const double e = cycle_sums(xb, rows + a, levels + a, n, xb->b_acc + nb * nc,
+                                        xb->b_var + nb * nc);
+            xb->batch[nb++] = (batch_cycle){(uint32_t)i, 0, n, e};
         }
-        if (hi > lo)
-            cycle_normals(xb, stream, lo, hi - lo, xb->noise + lo * nc);
-        for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
-            if (count[b] == 0 && xb->p.zero_skip)
-                continue;
-            cycle_currents(xb, xb->acc + b * nc, xb->var + b * nc, xb->noise + b * nc, count[b],
-                           g_energy[b], 1.0, xb->cyc, &c);
-            st = run_hook(hook, hook_ctx, xb->tile, b, xb->cyc, nc);
-            const double w = (double)(1u << b);
+        if (read_cycles)
+            read_cycles[i] = (uint32_t)(nb - nb0);
+    }
+    if (st == PS_OK && xb->sigma > 0.0 && nb > 0) {
+        for (size_t k = 0; k < nb; k++) {
+            const uint64_t base =
+                ((first_index + xb->batch[k].read) * planes + xb->batch[k].plane) * nc;
             for (size_t j = 0; j < nc; j++)
-                out_ua[j] += w * xb->cyc[j];
+                xb->b_index[k * nc + j] = base + j;
         }
-    } else {
-        const double e = cycle_sums(xb, rows, levels, n, xb->acc, xb->var);
-        cycle_normals(xb, stream, 0, 1, xb->noise);
-        const double max_level = cycle_level_max(xb);
-        cycle_currents(xb, xb->acc, xb->var, xb->noise, n, e, max_level, xb->cyc, &c);
-        st = run_hook(hook, hook_ctx, xb->tile, 0, xb->cyc, nc);
+        ps_rng_normal_at(xb->key.seed, stream, xb->b_index, nb * nc, xb->b_z);
+    }
+    const double lmax = serial ? 1.0 : cycle_level_max(xb);
+    for (size_t k = 0; k < nb && st == PS_OK; k++)
+        cycle_currents(xb, xb->b_acc + k * nc, xb->b_var + k * nc, xb->b_z + k * nc,
+                       xb->batch[k].n_rows, xb->batch[k].g_energy, lmax, xb->b_cur + k * nc, &c);
+    if (st == PS_OK && block_hook && nb > 0)
+        st = block_hook(hook_ctx, xb->tile, xb->b_cur, nb, nc);
+    for (size_t k = 0; k < nb && st == PS_OK; k++) {
+        if (cycle_hook)
+            st = cycle_hook(hook_ctx, xb->tile, xb->batch[k].plane, xb->b_cur + k * nc, nc);
+        const double w = serial ? (double)(1u << xb->batch[k].plane) : lmax;
+        double *restrict o = out_ua + xb->batch[k].read * ld;
+        const double *restrict cur = xb->b_cur + k * nc;
         for (size_t j = 0; j < nc; j++)
-            out_ua[j] = max_level * xb->cyc[j];
+            o[j] += w * cur[j];
     }
     finish_read(xb, &c, cost);
     return st;
+}
+
+/* Rows in [0, R) strictly ascending and levels in [1, max] in every read. */
+static ps_status check_inputs(const ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                              const uint32_t *rows, const uint16_t *levels)
+{
+    const uint32_t max_level = (1u << xb->p.input_bits) - 1u;
+    for (size_t i = 0; i < n_reads; i++) {
+        if (off[i + 1] < off[i] || off[i + 1] - off[i] > xb->rows)
+            return PS_ERR_INVALID_ARG;
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            if (rows[k] >= xb->rows || levels[k] > max_level || levels[k] == 0)
+                return PS_ERR_RANGE;
+            if (k > off[i] && rows[k] <= rows[k - 1])
+                return PS_ERR_INVALID_ARG;
+        }
+    }
+    return PS_OK;
+}
+
+ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                                 const uint32_t *rows, const uint16_t *levels, uint64_t batch_key,
+                                 uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
+                                 double *out_ua, size_t ld, uint32_t *read_cycles,
+                                 ps_crossbar_stats *cost)
+{
+    if (!xb || (n_reads && (!off || !out_ua || ld < xb->sensed)) ||
+        (n_reads && off[n_reads] > off[0] && (!rows || !levels)))
+        return PS_ERR_INVALID_ARG;
+    ps_status st = check_inputs(xb, n_reads, off, rows, levels);
+    if (st != PS_OK)
+        return st;
+    return run_batch(xb, n_reads, off, rows, levels, ps_rng_substream(xb->noise_stream, batch_key),
+                     first_index, NULL, hook, hook_ctx, out_ua, ld, read_cycles, cost);
 }
 
 ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
@@ -633,14 +716,12 @@ ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const u
 {
     if (!xb || !out_ua || (n && (!rows || !levels)) || n > xb->rows)
         return PS_ERR_INVALID_ARG;
-    const uint32_t max_level = (1u << xb->p.input_bits) - 1u;
-    for (size_t k = 0; k < n; k++) {
-        if (rows[k] >= xb->rows || levels[k] > max_level || levels[k] == 0)
-            return PS_ERR_RANGE;
-        if (k > 0 && rows[k] <= rows[k - 1])
-            return PS_ERR_INVALID_ARG;
-    }
-    return read_nonzero(xb, rows, levels, n, read_key, hook, hook_ctx, out_ua, cost);
+    const uint32_t off[2] = {0, (uint32_t)n};
+    ps_status st = check_inputs(xb, 1, off, rows, levels);
+    if (st != PS_OK)
+        return st;
+    return run_batch(xb, 1, off, rows, levels, ps_rng_substream(xb->noise_stream, read_key), 0,
+                     hook, NULL, hook_ctx, out_ua, xb->sensed, NULL, cost);
 }
 
 ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint64_t read_key,
@@ -659,7 +740,9 @@ ps_status ps_crossbar_read_levels(ps_crossbar *xb, const uint16_t *levels, uint6
             xb->level[n++] = levels[r];
         }
     }
-    return read_nonzero(xb, xb->nz, xb->level, n, read_key, hook, hook_ctx, out_ua, cost);
+    const uint32_t off[2] = {0, (uint32_t)n};
+    return run_batch(xb, 1, off, xb->nz, xb->level, ps_rng_substream(xb->noise_stream, read_key), 0,
+                     hook, NULL, hook_ctx, out_ua, xb->sensed, NULL, cost);
 }
 
 /* ---- mapping ----------------------------------------------------------- */
@@ -701,8 +784,45 @@ struct ps_crossbar_grid {
     uint32_t *nz;      /* in_dim entries: nonzero inputs of a dense read */
     uint16_t *levels;  /* in_dim entries: their levels */
     double *part;      /* cols entries */
+    /* batch reads (grow_grid): inputs split by row tile, per-read offsets
+     * per row tile, each array's outputs and cycles per read */
+    uint32_t *b_rows;
+    uint16_t *b_levels;
+    uint32_t *b_off;
+    size_t *b_cursor;  /* row_tiles */
+    double *b_part;
+    uint32_t *b_cycles;
+    uint8_t *b_first;
+    size_t cap_entries, cap_off, cap_reads;
     uint64_t partial_sum_adds;
 };
+
+static ps_status grow_grid(ps_crossbar_grid *g, size_t entries, size_t n_off, size_t reads,
+                           size_t cols)
+{
+    size_t part = 0;
+    if (!ps_size_mul(reads, cols, &part))
+        return PS_ERR_NOMEM;
+    if (entries > g->cap_entries) {
+        if (ps_realloc(entries, sizeof *g->b_rows, &g->b_rows) != PS_OK ||
+            ps_realloc(entries, sizeof *g->b_levels, &g->b_levels) != PS_OK)
+            return PS_ERR_NOMEM;
+        g->cap_entries = entries;
+    }
+    if (n_off > g->cap_off) {
+        if (ps_realloc(n_off, sizeof *g->b_off, &g->b_off) != PS_OK)
+            return PS_ERR_NOMEM;
+        g->cap_off = n_off;
+    }
+    if (reads > g->cap_reads) {
+        if (ps_realloc(part, sizeof *g->b_part, &g->b_part) != PS_OK ||
+            ps_realloc(reads, sizeof *g->b_cycles, &g->b_cycles) != PS_OK ||
+            ps_realloc(reads, sizeof *g->b_first, &g->b_first) != PS_OK)
+            return PS_ERR_NOMEM;
+        g->cap_reads = reads;
+    }
+    return PS_OK;
+}
 
 ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
                                   ps_device_key key, int64_t in_dim, int64_t out_dim,
@@ -727,6 +847,7 @@ ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, c
     if (!ps_size_mul((size_t)map.row_tiles, (size_t)p->rows, &list_len) ||
         PS_CALLOC_ARRAY(g->arrays, (size_t)g->n_arrays) || PS_CALLOC_ARRAY(g->lists, list_len) ||
         PS_CALLOC_ARRAY(g->counts, (size_t)map.row_tiles + 1) ||
+        PS_CALLOC_ARRAY(g->b_cursor, (size_t)map.row_tiles) ||
         PS_CALLOC_ARRAY(g->nz, (size_t)in_dim) || PS_CALLOC_ARRAY(g->levels, (size_t)in_dim) ||
         PS_CALLOC_ARRAY(g->part, (size_t)p->cols)) {
         ps_crossbar_grid_destroy(g);
@@ -772,6 +893,13 @@ void ps_crossbar_grid_destroy(ps_crossbar_grid *g)
     free(g->counts);
     free(g->nz);
     free(g->levels);
+    free(g->b_rows);
+    free(g->b_levels);
+    free(g->b_off);
+    free(g->b_cursor);
+    free(g->b_part);
+    free(g->b_cycles);
+    free(g->b_first);
     free(g->part);
     free(g);
 }
@@ -915,6 +1043,85 @@ ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows
                 continue; /* zero-skipped: contributes nothing, costs no addition */
             accumulate(g, t, is_first, out_ua);
             is_first = false;
+        }
+    }
+    grid_cost(g, adds0, cost, &sum);
+    return PS_OK;
+}
+
+ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
+                                      const uint32_t *rows, const uint16_t *levels,
+                                      uint64_t batch_key, uint64_t first_index,
+                                      ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                      ps_crossbar_grid_stats *cost)
+{
+    if (!g || (n_reads && (!off || !out_ua)) || (n_reads && off[n_reads] > off[0] && (!rows || !levels)))
+        return PS_ERR_INVALID_ARG;
+    const ps_crossbar_map *m = &g->map;
+    const size_t RT = (size_t)m->row_tiles, N = n_reads, D = (size_t)m->out_dim;
+    /* Split every read by row tile: tile tr's inputs, with rows local to
+     * it, are at g->b_rows + base[tr], read i's at toff[tr * (N + 1) + i]. */
+    const size_t total = N ? off[N] - off[0] : 0;
+    size_t n_off = 0;
+    if (!ps_size_mul(RT, N + 1, &n_off) ||
+        grow_grid(g, total, n_off, N, (size_t)m->cols) != PS_OK)
+        return PS_ERR_NOMEM;
+    size_t *base = g->counts; /* RT + 1 */
+    memset(base, 0, (RT + 1) * sizeof *base);
+    for (size_t i = 0; i < N; i++)
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            if (rows[k] >= (uint64_t)m->in_dim)
+                return PS_ERR_RANGE;
+            base[rows[k] / (size_t)m->rows + 1]++;
+        }
+    for (size_t tr = 0; tr < RT; tr++)
+        base[tr + 1] += base[tr];
+    for (size_t tr = 0; tr < RT; tr++)
+        g->b_cursor[tr] = base[tr];
+    for (size_t i = 0; i < N; i++) {
+        for (size_t tr = 0; tr < RT; tr++)
+            g->b_off[tr * (N + 1) + i] = (uint32_t)(g->b_cursor[tr] - base[tr]);
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            const size_t tr = rows[k] / (size_t)m->rows;
+            const size_t at = g->b_cursor[tr]++;
+            g->b_rows[at] = rows[k] - (uint32_t)(tr * (size_t)m->rows);
+            g->b_levels[at] = levels[k];
+        }
+    }
+    for (size_t tr = 0; tr < RT; tr++)
+        g->b_off[tr * (N + 1) + N] = (uint32_t)(g->b_cursor[tr] - base[tr]);
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
+        int64_t c0 = 0, nc = 0;
+        ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, &nc);
+        memset(g->b_first, 1, N);
+        for (size_t i = 0; i < N; i++) /* a read every row tile skips sums to 0 */
+            memset(out_ua + i * D + c0, 0, (size_t)nc * sizeof *out_ua);
+        for (size_t tr = 0; tr < RT; tr++) {
+            const int64_t t = (int64_t)tr * m->col_tiles + tc;
+            ps_status st = ps_crossbar_read_batch(
+                g->arrays[t], N, g->b_off + tr * (N + 1), g->b_rows + base[tr],
+                g->b_levels + base[tr], batch_key, first_index, hook, hook_ctx, g->b_part,
+                (size_t)nc, g->b_cycles, &c);
+            if (st != PS_OK)
+                return st;
+            ps_crossbar_stats_add(&sum, &c);
+            for (size_t i = 0; i < N; i++) {
+                if (g->b_cycles[i] == 0)
+                    continue; /* zero-skipped: contributes nothing, costs no addition */
+                double *o = out_ua + i * D + c0;
+                const double *p = g->b_part + i * (size_t)nc;
+                if (g->b_first[i]) {
+                    memcpy(o, p, (size_t)nc * sizeof *o);
+                    g->b_first[i] = 0;
+                } else {
+                    for (int64_t j = 0; j < nc; j++)
+                        o[j] += p[j];
+                    g->partial_sum_adds += (uint64_t)nc;
+                }
+            }
         }
     }
     grid_cost(g, adds0, cost, &sum);

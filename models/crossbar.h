@@ -80,6 +80,13 @@ typedef struct ps_crossbar_stats {
 typedef ps_status (*ps_crossbar_cycle_fn)(void *ctx, size_t tile, uint32_t cycle, double *col_ua,
                                           size_t cols);
 
+/* Called once per batch of reads (ps_crossbar_read_batch) with the currents
+ * of every analogue cycle performed, n_cycles rows of cols (the sensed
+ * columns), read by read and bit plane by bit plane; it may change them in
+ * place (the ADC quantises here, in one pass). */
+typedef ps_status (*ps_crossbar_block_fn)(void *ctx, size_t tile, double *col_ua,
+                                          size_t n_cycles, size_t cols);
+
 typedef struct ps_crossbar ps_crossbar;
 
 /* All cells start at the device's g_min_uS. key seeds programming and read
@@ -149,6 +156,23 @@ ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const u
                                   size_t n, uint64_t read_key, ps_crossbar_cycle_fn hook,
                                   void *hook_ctx, double *out_ua, ps_crossbar_stats *cost);
 
+/* n_reads reads at once (all output positions of a layer on this array):
+ * read i takes inputs [off[i], off[i + 1]) of rows / levels (as
+ * ps_crossbar_read_sparse) and writes its sensed columns at out_ua + i * ld
+ * (ld >= sensed cols); read_cycles[i] (may be NULL) gets its analogue
+ * cycles (0: zero-skipped). The same sums, energies and counters as the
+ * reads one by one, with the per-read and per-cycle work (noise, hook)
+ * done in long vectorised passes. Read i is number first_index + i of the
+ * batch key: its cycle at plane b draws normals ((first_index + i) * planes
+ * + b) * sensed + column of the stream keyed by batch_key (planes =
+ * input_bits bit-serial, else 1), so a read's noise depends on its key and
+ * number, never on how reads are grouped into batches. */
+ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                                 const uint32_t *rows, const uint16_t *levels, uint64_t batch_key,
+                                 uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
+                                 double *out_ua, size_t ld, uint32_t *read_cycles,
+                                 ps_crossbar_stats *cost);
+
 /* ---- Mapping a large matrix onto several arrays ------------------------ */
 
 /* in_dim x out_dim weights on arrays of rows x cols pairs: tile (tr, tc)
@@ -201,6 +225,13 @@ ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *leve
                                        uint64_t read_key, ps_crossbar_cycle_fn hook,
                                        void *hook_ctx, double *out_ua,
                                        ps_crossbar_grid_stats *cost);
+/* n_reads batch reads of the whole matrix (ps_crossbar_read_batch on every
+ * array, inputs by matrix row): out_ua has n_reads rows of out_dim. */
+ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
+                                      const uint32_t *rows, const uint16_t *levels,
+                                      uint64_t batch_key, uint64_t first_index,
+                                      ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                      ps_crossbar_grid_stats *cost);
 /* The same from the n nonzero inputs (matrix rows strictly ascending). */
 ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows,
                                        const uint16_t *levels, size_t n, uint64_t read_key,

@@ -18,7 +18,7 @@ typedef struct layer_state {
     ps_patch_lists patches;  /* conv: this step's nonzero inputs per position */
     uint32_t *nz_rows;       /* linear: nonzero inputs, rows entries */
     uint16_t *nz_levels;
-    double *out_ua;          /* cols */
+    double *out_ua;          /* positions x cols: a step's reads */
     float *observed;         /* out size, for the observer */
 } layer_state;
 
@@ -59,22 +59,13 @@ void ps_golden_config_ideal(ps_golden_config *cfg)
     cfg->ideal_adc = true;
 }
 
-/* Converts the columns an array actually maps (a 12-column layer on a
- * 256-column array converts 12), as the chip's column ADCs do. */
-typedef struct adc_hook_ctx {
-    ps_adc *adc;
-    const ps_crossbar_map *map;
-} adc_hook_ctx;
-
-static ps_status adc_hook(void *ctx, size_t tile, uint32_t cycle, double *col_ua, size_t cols)
+/* Converts every cycle of a batch; each array senses only the columns it
+ * maps (a 12-column layer on a 256-column array converts 12), as the chip's
+ * column ADCs do. */
+static ps_status adc_hook(void *ctx, size_t tile, double *col_ua, size_t n_cycles, size_t cols)
 {
-    (void)cycle;
-    const adc_hook_ctx *h = ctx;
-    int64_t row0, nrows, col0, ncols;
-    ps_status st = ps_crossbar_map_tile(h->map, (int64_t)tile, &row0, &nrows, &col0, &ncols);
-    if (st != PS_OK)
-        return st;
-    return ps_adc_quantize(h->adc, col_ua, (size_t)ncols < cols ? (size_t)ncols : cols, col_ua);
+    (void)tile;
+    return ps_adc_quantize(ctx, col_ua, n_cycles * cols, col_ua);
 }
 
 static void free_layer(layer_state *s)
@@ -139,7 +130,8 @@ static ps_status load_weights(ps_golden *g, int64_t i, ps_error *err)
         return ps_error_set(err, st, "layer %lld: conductances rejected by the crossbar", (long long)i);
     if (PS_CALLOC_ARRAY(s->kept_per_row, l->rows) != PS_OK ||
         PS_CALLOC_ARRAY(s->nz_rows, l->rows) != PS_OK ||
-        PS_CALLOC_ARRAY(s->nz_levels, l->rows) != PS_OK || PS_CALLOC_ARRAY(s->out_ua, l->cols) != PS_OK)
+        PS_CALLOC_ARRAY(s->nz_levels, l->rows) != PS_OK ||
+        PS_CALLOC_ARRAY(s->out_ua, (l->kind == PS_LAYER_CONV2D ? l->out_h * l->out_w : 1) * l->cols) != PS_OK)
         return ps_error_set(err, PS_ERR_NOMEM, "layer %lld: out of memory", (long long)i);
     for (int64_t r = 0; r < l->rows; r++) {
         uint32_t kept = 0;
@@ -274,17 +266,18 @@ void ps_golden_set_observer(ps_golden *g, ps_golden_observer fn, void *ctx)
     g->observer_ctx = ctx;
 }
 
-/* One crossbar read of a weight layer from its n nonzero inputs (rows
- * ascending): currents of its cols outputs. */
-static ps_status read_weights(ps_golden *g, const ps_layer *l, layer_state *s, const uint32_t *rows,
-                              const uint16_t *levels, size_t n, uint64_t read_key)
+/* The reads of a weight layer in one timestep, one per output position
+ * (read i: inputs [off[i], off[i + 1]), rows ascending), all in one batch
+ * keyed by the layer's step key: currents of its cols outputs per read. */
+static ps_status read_weights(ps_golden *g, const ps_layer *l, layer_state *s, size_t n_reads,
+                              const uint32_t *off, const uint32_t *rows, const uint16_t *levels,
+                              uint64_t layer_key)
 {
-    for (size_t k = 0; k < n; k++)
+    for (uint32_t k = off[0]; k < off[n_reads]; k++)
         g->synaptic_ops += s->kept_per_row[rows[k]];
-    g->dense_macs += (uint64_t)(l->rows * l->cols);
-    adc_hook_ctx hook = {g->adc, ps_crossbar_grid_map(s->grid)};
-    return ps_crossbar_grid_read_sparse(s->grid, rows, levels, n, read_key,
-                                        g->adc ? adc_hook : NULL, &hook, s->out_ua, NULL);
+    g->dense_macs += (uint64_t)(l->rows * l->cols) * n_reads;
+    return ps_crossbar_grid_read_batch(s->grid, n_reads, off, rows, levels, layer_key, 0,
+                                       g->adc ? adc_hook : NULL, g->adc, s->out_ua, NULL);
 }
 
 /* I_t of a weight layer for the whole output. */
@@ -298,13 +291,13 @@ static ps_status layer_currents(ps_golden *g, int64_t i, const uint16_t *in, dou
     const uint64_t layer_key = ps_rng_substream(step_key, (uint64_t)i);
     ps_status st;
     if (l->kind == PS_LAYER_LINEAR) {
-        size_t n = 0;
+        uint32_t off[2] = {0, 0};
         for (int64_t r = 0; r < l->rows; r++)
             if (in[r]) {
-                s->nz_rows[n] = (uint32_t)r;
-                s->nz_levels[n++] = in[r];
+                s->nz_rows[off[1]] = (uint32_t)r;
+                s->nz_levels[off[1]++] = in[r];
             }
-        if ((st = read_weights(g, l, s, s->nz_rows, s->nz_levels, n, layer_key)) != PS_OK)
+        if ((st = read_weights(g, l, s, 1, off, s->nz_rows, s->nz_levels, layer_key)) != PS_OK)
             return st;
         for (int64_t c = 0; c < l->cols; c++)
             s->current[c] = (float)(s->out_ua[c] * to_current);
@@ -312,17 +305,13 @@ static ps_status layer_currents(ps_golden *g, int64_t i, const uint16_t *in, dou
     }
     const int64_t positions = l->out_h * l->out_w;
     ps_patch_lists *pl = &s->patches;
-    if ((st = ps_layer_patch_lists(l, in, 0, positions, pl)) != PS_OK)
+    if ((st = ps_layer_patch_lists(l, in, 0, positions, pl)) != PS_OK ||
+        (st = read_weights(g, l, s, (size_t)positions, pl->off, pl->row, pl->level, layer_key)) !=
+            PS_OK)
         return st;
-    for (int64_t pos = 0; pos < positions; pos++) {
-        const uint32_t a = pl->off[pos], n = pl->off[pos + 1] - a;
-        st = read_weights(g, l, s, pl->row + a, pl->level + a, n,
-                          ps_rng_substream(layer_key, (uint64_t)pos));
-        if (st != PS_OK)
-            return st;
+    for (int64_t pos = 0; pos < positions; pos++)
         for (int64_t c = 0; c < l->cols; c++)
-            s->current[c * positions + pos] = (float)(s->out_ua[c] * to_current);
-    }
+            s->current[c * positions + pos] = (float)(s->out_ua[pos * l->cols + c] * to_current);
     return PS_OK;
 }
 

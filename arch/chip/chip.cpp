@@ -147,11 +147,12 @@ struct AdcHookCtx {
     uint64_t *conversions;
 };
 
-static ps_status tile_adc_hook(void *ctx, size_t, uint32_t, double *col_ua, size_t)
+// Every cycle of a block's batch of reads: ncols conversions each.
+static ps_status tile_adc_hook(void *ctx, size_t, double *col_ua, size_t n_cycles, size_t)
 {
     AdcHookCtx *h = (AdcHookCtx *)ctx;
-    *h->conversions += h->ncols;
-    return h->ideal ? PS_OK : ps_adc_quantize(h->adc, col_ua, h->ncols, col_ua);
+    *h->conversions += h->ncols * n_cycles;
+    return h->ideal ? PS_OK : ps_adc_quantize(h->adc, col_ua, h->ncols * n_cycles, col_ua);
 }
 
 class ChipImpl {
@@ -207,8 +208,8 @@ class ChipImpl {
     std::vector<uint8_t> home_spk;
     // scratch of tile_compute
     ps_patch_lists patches{};
-    std::vector<uint32_t> nz_rows, local_rows;
-    std::vector<uint16_t> nz_levels;
+    std::vector<uint32_t> nz_rows, block_off, block_rows, block_cycles;
+    std::vector<uint16_t> nz_levels, block_levels;
     void block_done(BlockRt &b, uint64_t at);
     void home_complete(BlockRt &h);
     void controller_input(const Packet &p, uint64_t now);
@@ -353,7 +354,6 @@ void ChipImpl::build(Chip *owner)
         if (nz_rows.size() < (size_t)l->rows) {
             nz_rows.resize((size_t)l->rows);
             nz_levels.resize((size_t)l->rows);
-            local_rows.resize((size_t)l->rows);
         }
         L.out_ua.assign((size_t)l->cols, 0);
         L.part.assign((size_t)cfg.crossbar.cols, 0);
@@ -702,59 +702,63 @@ void ChipImpl::tile_compute(TileRt &T)
         blocks[(size_t)b].work_cycles = 0;
     // The tile's nonzero inputs per output position of each replica (event
     // by event, ps_layer_patch_lists); blocks of one replica are consecutive
-    // and share them, each reading the run of its own rows.
+    // and share them. Each block reads all its replica's positions in one
+    // batch (the golden model's keys: the layer's step key, read number =
+    // position) from the run of its own rows in each position's inputs.
     std::sort(T.touched.begin(), T.touched.end()); // the nonzero inputs, ascending
-    size_t n_in = 0;
+    uint32_t lin_off[2] = {0, 0};
     if (l->kind == PS_LAYER_LINEAR)
         for (uint32_t r : T.touched) {
-            nz_rows[n_in] = r;
-            nz_levels[n_in++] = T.in[r];
+            nz_rows[lin_off[1]] = r;
+            nz_levels[lin_off[1]++] = T.in[r];
         }
     for (size_t i0 = 0; i0 < T.blocks.size();) {
         const ps_mapper_block &first = blocks[(size_t)T.blocks[i0]].m;
         size_t i1 = i0;
         while (i1 < T.blocks.size() && blocks[(size_t)T.blocks[i1]].m.replica == first.replica)
             i1++;
-        if (l->kind != PS_LAYER_LINEAR)
+        const uint32_t *off = lin_off, *rows = nz_rows.data();
+        const uint16_t *lv = nz_levels.data();
+        if (l->kind != PS_LAYER_LINEAR) {
             check(ps_layer_patch_lists_of(l, T.in.data(), T.touched.data(), T.touched.size(),
                                           first.pos0, first.npos, &patches),
                   "patch lists");
-        size_t pi = 0;
-        for (int64_t pos = first.pos0; pos < first.pos0 + first.npos; pos++, pi++) {
-            const uint32_t *rows = nz_rows.data();
-            const uint16_t *lv = nz_levels.data();
-            size_t n = n_in;
-            uint64_t key = layer_key;
-            if (l->kind != PS_LAYER_LINEAR) {
-                rows = patches.row + patches.off[pi];
-                lv = patches.level + patches.off[pi];
-                n = patches.off[pi + 1] - patches.off[pi];
-                key = ps_rng_substream(layer_key, (uint64_t)pos);
-            }
-            for (size_t i = i0; i < i1; i++) {
-                BlockRt &B = blocks[(size_t)T.blocks[i]];
-                const uint32_t r0 = (uint32_t)B.m.row0, r1 = (uint32_t)(B.m.row0 + B.m.nrows);
-                const size_t a = (size_t)(std::lower_bound(rows, rows + n, r0) - rows);
-                const size_t e = (size_t)(std::lower_bound(rows + a, rows + n, r1) - rows);
-                for (size_t k = a; k < e; k++) {
-                    local_rows[k - a] = rows[k] - r0;
+            off = patches.off, rows = patches.row, lv = patches.level;
+        }
+        const size_t npos = (size_t)first.npos;
+        for (size_t i = i0; i < i1; i++) {
+            BlockRt &B = blocks[(size_t)T.blocks[i]];
+            const uint32_t r0 = (uint32_t)B.m.row0, r1 = (uint32_t)(B.m.row0 + B.m.nrows);
+            // this block's rows of every position, local to its array
+            block_off.assign(npos + 1, 0);
+            block_rows.clear();
+            block_levels.clear();
+            for (size_t p = 0; p < npos; p++) {
+                const uint32_t *e = rows + off[p], *end = rows + off[p + 1];
+                for (const uint32_t *k = std::lower_bound(e, end, r0); k != end && *k < r1; k++) {
+                    block_rows.push_back(*k - r0);
+                    block_levels.push_back(lv[k - rows]);
                     if (B.m.tc == 0) // counted once per row, not per column tile
-                        synaptic_ops += L.kept_per_row[rows[k]];
+                        synaptic_ops += L.kept_per_row[*k];
                 }
-                AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
-                ps_crossbar_stats c;
-                check(ps_crossbar_read_sparse(B.array, local_rows.data(), lv + a, e - a, key,
-                                              tile_adc_hook, &h, L.part.data(), &c),
-                      "crossbar read");
-                B.skipped[pi] = c.cycles == 0;
-                if (c.cycles == 0)
+                block_off[p + 1] = (uint32_t)block_rows.size();
+            }
+            block_cycles.resize(npos);
+            AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
+            check(ps_crossbar_read_batch(B.array, npos, block_off.data(), block_rows.data(),
+                                         block_levels.data(), layer_key, (uint64_t)first.pos0,
+                                         tile_adc_hook, &h, B.psum.data(), (size_t)B.m.ncols,
+                                         block_cycles.data(), nullptr),
+                  "crossbar read");
+            int64_t adc_cyc = 0;
+            check(ps_adc_cycles(T.adc, B.m.ncols, T.n_adcs, &adc_cyc), "adc cycles");
+            for (size_t p = 0; p < npos; p++) {
+                const uint64_t cycles = block_cycles[p];
+                B.skipped[p] = cycles == 0;
+                if (cycles == 0)
                     continue;
-                int64_t adc_cyc = 0;
-                check(ps_adc_cycles(T.adc, B.m.ncols, T.n_adcs, &adc_cyc), "adc cycles");
-                B.work_cycles += dac_lat + c.cycles * (read_cycles + (uint64_t)adc_cyc + acc_cyc);
-                accumulates += (c.cycles - 1) * (uint64_t)B.m.ncols; // shift-and-add of bit planes
-                std::copy(L.part.begin(), L.part.begin() + B.m.ncols,
-                          B.psum.begin() + (ptrdiff_t)(pi * (size_t)B.m.ncols));
+                B.work_cycles += dac_lat + cycles * (read_cycles + (uint64_t)adc_cyc + acc_cyc);
+                accumulates += (cycles - 1) * (uint64_t)B.m.ncols; // shift-and-add of bit planes
             }
         }
         i0 = i1;

@@ -182,13 +182,16 @@ static inline uint64_t splitmix64_mix(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* The fast path for every lane; rejected lanes are marked in `slow`. */
-PS_SIMD_CLONES static size_t zig_fast(uint64_t base, uint64_t index0, size_t n, double *restrict out,
-                                  uint32_t *restrict word, uint8_t *restrict slow)
+/* The fast path for every lane: normal index0 + j, or index[j] when index is
+ * given; rejected lanes are marked in `slow`. */
+PS_SIMD_CLONES static size_t zig_fast(uint64_t base, uint64_t index0, const uint64_t *restrict index,
+                                      size_t n, double *restrict out, uint32_t *restrict word,
+                                      uint8_t *restrict slow)
 {
     size_t n_slow = 0;
     for (size_t j = 0; j < n; j++) {
-        const uint32_t w = (uint32_t)(splitmix64_mix(base + (index0 + j) * 0x9E3779B97F4A7C15ull) >> 32);
+        const uint64_t at = index ? index[j] : index0 + j;
+        const uint32_t w = (uint32_t)(splitmix64_mix(base + at * 0x9E3779B97F4A7C15ull) >> 32);
         const int32_t h = (int32_t)w >> 8;
         const uint32_t i = w & (ZIG_STRIPS - 1);
         const uint32_t ah = (uint32_t)(h < 0 ? -h : h);
@@ -201,7 +204,8 @@ PS_SIMD_CLONES static size_t zig_fast(uint64_t base, uint64_t index0, size_t n, 
     return n_slow;
 }
 
-void ps_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t index0, size_t n, double *out)
+static void normals(uint64_t seed, uint64_t stream, uint64_t index0, const uint64_t *index,
+                    size_t n, double *out)
 {
     pthread_once(&zig_once, zig_setup);
     const uint64_t base = splitmix64_mix(seed ^ splitmix64_mix(stream ^ 0x6A09E667F3BCC909ull));
@@ -210,13 +214,24 @@ void ps_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t index0, size_t 
     uint8_t slow[CHUNK];
     for (size_t j0 = 0; j0 < n; j0 += CHUNK) {
         const size_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
-        if (zig_fast(base, index0 + j0, m, out + j0, word, slow) == 0)
+        if (zig_fast(base, index0 + j0, index ? index + j0 : NULL, m, out + j0, word, slow) == 0)
             continue;
         for (size_t j = 0; j < m; j++) {
             if (!slow[j])
                 continue;
-            zig_more more = {seed, ps_rng_substream(stream, index0 + j0 + j), 0, {0, 0, 0, 0}, 4};
+            const uint64_t at = index ? index[j0 + j] : index0 + j0 + j;
+            zig_more more = {seed, ps_rng_substream(stream, at), 0, {0, 0, 0, 0}, 4};
             out[j0 + j] = zig_slow(word[j], &more);
         }
     }
+}
+
+void ps_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t index0, size_t n, double *out)
+{
+    normals(seed, stream, index0, NULL, n, out);
+}
+
+void ps_rng_normal_at(uint64_t seed, uint64_t stream, const uint64_t *index, size_t n, double *out)
+{
+    normals(seed, stream, 0, index, n, out);
 }

@@ -41,6 +41,8 @@ double ps_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
  * Philox) vectorises: several times cheaper than Box-Muller. For the
  * high-volume draws (read noise); the rest keep ps_rng_normal. */
 void ps_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t index0, size_t n, double *out);
+/* The same numbers at any indices: out[k] is normal index[k]. */
+void ps_rng_normal_at(uint64_t seed, uint64_t stream, const uint64_t *index, size_t n, double *out);
 
 /* Stream id of a component path (FNV-1a 64 of the text). */
 uint64_t ps_rng_stream_of(const char *path);
