@@ -648,3 +648,109 @@ TEST(Crossbar, LargeSumsShrinkTheFractionNotOverflow)
     ASSERT_EQ(ps_crossbar_read_levels(r.xb, x.data(), 0, nullptr, nullptr, &out, nullptr), PS_OK);
     EXPECT_NEAR(out, 0.2 * 65535.0 * 65536.0 * 100.0, 1e-9 * out);
 }
+
+// A batch of reads gives each read what it gets alone: the sums with noise
+// off, and with noise the same normals however reads are grouped (a read's
+// noise is keyed by the batch key and its number). The block hook sees
+// every performed cycle once.
+TEST(Crossbar, BatchReadsDoNotDependOnGrouping)
+{
+    struct Count {
+        size_t cycles = 0;
+        static ps_status fn(void *ctx, size_t, double *, size_t n, size_t cols)
+        {
+            static_cast<Count *>(ctx)->cycles += n * cols;
+            return PS_OK;
+        }
+    };
+    Rig r(30, 7, 0.04);
+    r.build();
+    const auto gp = matrix(30 * 7, 13, 0, 50), gn = matrix(30 * 7, 14, 0, 50);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    // 6 reads: levels 1..15 on a few rows each; read 2 is empty.
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+    for (uint32_t i = 0; i < 6; i++) {
+        if (i != 2)
+            for (uint32_t k = i; k < 30; k += 4 + i) {
+                rows.push_back(k);
+                lv.push_back((uint16_t)(1 + (k * 5 + i) % 15));
+            }
+        off.push_back((uint32_t)rows.size());
+    }
+    std::vector<double> all(6 * 7), one(7);
+    std::vector<uint32_t> cycles(6);
+    Count count;
+    ps_crossbar_stats c_all;
+    ASSERT_EQ(ps_crossbar_read_batch(r.xb, 6, off.data(), rows.data(), lv.data(), 99, 10,
+                                     &Count::fn, &count, all.data(), 7, cycles.data(), &c_all),
+              PS_OK);
+    EXPECT_EQ(count.cycles, c_all.cycles * 7);
+    EXPECT_EQ(cycles[2], 0u);
+    uint64_t cyc_sum = 0;
+    for (uint32_t i = 0; i < 6; i++) {
+        const uint32_t o[2] = {0, off[i + 1] - off[i]};
+        uint32_t n_cyc = 0;
+        ps_crossbar_stats c;
+        ASSERT_EQ(ps_crossbar_read_batch(r.xb, 1, o, rows.data() + off[i], lv.data() + off[i], 99,
+                                         10 + i, nullptr, nullptr, one.data(), 7, &n_cyc, &c),
+                  PS_OK);
+        EXPECT_EQ(std::memcmp(one.data(), all.data() + i * 7, 7 * sizeof(double)), 0) << "read " << i;
+        EXPECT_EQ(n_cyc, cycles[i]);
+        cyc_sum += c.cycles;
+    }
+    EXPECT_EQ(cyc_sum, c_all.cycles);
+    // Noise off: a batch read equals the single sparse read, bit for bit.
+    Rig q(30, 7);
+    q.build();
+    ASSERT_EQ(ps_crossbar_set_conductances(q.xb, gp.data(), gn.data()), PS_OK);
+    ASSERT_EQ(ps_crossbar_read_batch(q.xb, 6, off.data(), rows.data(), lv.data(), 1, 0, nullptr,
+                                     nullptr, all.data(), 7, nullptr, nullptr),
+              PS_OK);
+    for (uint32_t i = 0; i < 6; i++) {
+        ASSERT_EQ(ps_crossbar_read_sparse(q.xb, rows.data() + off[i], lv.data() + off[i],
+                                          off[i + 1] - off[i], 5, nullptr, nullptr, one.data(),
+                                          nullptr),
+                  PS_OK);
+        EXPECT_EQ(std::memcmp(one.data(), all.data() + i * 7, 7 * sizeof(double)), 0) << "read " << i;
+    }
+}
+
+// The grid's batch is the arrays' batches summed over row tiles: with noise
+// off, each read equals the grid's single sparse read.
+TEST(Crossbar, GridBatchEqualsSingleReads)
+{
+    ps_device_params dp;
+    ps_crossbar_params xp;
+    ps_params_set_defaults(&ps_device_param_table, &dp);
+    ps_params_set_defaults(&ps_crossbar_param_table, &xp);
+    dp.read_noise_rel = 0.0;
+    xp.rows = 16, xp.cols = 4;
+    ps_device *dev = nullptr;
+    ps_crossbar_grid *g = nullptr;
+    ps_error err{};
+    ASSERT_EQ(ps_device_create(&dp, nullptr, &err, &dev), PS_OK);
+    ASSERT_EQ(ps_crossbar_grid_create(&xp, dev, nullptr, {3, 4}, 40, 9, &err, &g), PS_OK);
+    const auto gp = matrix(40 * 9, 15, 0, 30), gn = matrix(40 * 9, 16, 0, 30);
+    ASSERT_EQ(ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+    for (uint32_t i = 0; i < 5; i++) {
+        for (uint32_t k = i * 3; k < 40; k += 5)
+            rows.push_back(k), lv.push_back((uint16_t)(1 + k % 15));
+        off.push_back((uint32_t)rows.size());
+    }
+    std::vector<double> all(5 * 9), one(9);
+    ASSERT_EQ(ps_crossbar_grid_read_batch(g, 5, off.data(), rows.data(), lv.data(), 1, 0, nullptr,
+                                          nullptr, all.data(), nullptr),
+              PS_OK);
+    for (uint32_t i = 0; i < 5; i++) {
+        ASSERT_EQ(ps_crossbar_grid_read_sparse(g, rows.data() + off[i], lv.data() + off[i],
+                                               off[i + 1] - off[i], 0, nullptr, nullptr, one.data(),
+                                               nullptr),
+                  PS_OK);
+        EXPECT_EQ(std::memcmp(one.data(), all.data() + i * 9, 9 * sizeof(double)), 0) << "read " << i;
+    }
+    ps_crossbar_grid_destroy(g);
+    ps_device_destroy(dev);
+}
