@@ -108,15 +108,16 @@ std::vector<uint16_t> dvs_frames(const ps_network &net, uint32_t seed, double de
 // A network built by the trainer from a recipe, untrained (memristor pruning
 // at its initial scores: formed conductances, half the pairs RESET), with
 // each layer's weight scaled so activity neither dies nor saturates:
-// weight_per_uS = gain / (6.352 uS sqrt(rows)). Written to path and read
-// back, so the trainer's memory is gone before any case runs.
+// weight_per_uS = gain / (6.352 uS sqrt(rows)). Copied out of the trainer,
+// which is freed before any case runs.
 struct OwnedWorkload {
-    ps_workload *w = nullptr;
-    ~OwnedWorkload() { ps_workload_free(w); }
+    ps_network net{};
+    std::vector<ps_layer> layers;
+    std::vector<std::vector<float>> gp, gn;
+    std::vector<std::vector<uint8_t>> keep;
 };
 
-std::unique_ptr<OwnedWorkload> build_net(const std::string &recipe, double gain,
-                                         const std::string &path)
+std::unique_ptr<OwnedWorkload> build_net(const std::string &recipe, double gain)
 {
     ps_trainer_config cfg;
     ps_trainer_config_defaults(&cfg);
@@ -133,19 +134,29 @@ std::unique_ptr<OwnedWorkload> build_net(const std::string &recipe, double gain,
         ps_trainer_destroy(tr);
         throw std::runtime_error(recipe + ": " + err.message);
     }
-    std::vector<ps_layer> layers(w.net.layers, w.net.layers + w.net.n_layers);
-    for (auto &l : layers)
-        if (ps_layer_has_weights(&l))
-            l.weight_per_uS = gain / (6.352 * std::sqrt((double)l.rows));
-    w.net.layers = layers.data();
-    const ps_status st = ps_workload_write(&w, path.c_str(), &err);
+    auto o = std::make_unique<OwnedWorkload>();
+    o->net = w.net;
+    o->layers.assign(w.net.layers, w.net.layers + w.net.n_layers);
+    o->gp.resize(o->layers.size());
+    o->gn.resize(o->layers.size());
+    o->keep.resize(o->layers.size());
+    for (size_t i = 0; i < o->layers.size(); i++) {
+        ps_layer &l = o->layers[i];
+        if (!ps_layer_has_weights(&l))
+            continue;
+        const size_t n = (size_t)(l.rows * l.cols);
+        o->gp[i].assign(l.g_pos_uS, l.g_pos_uS + n);
+        o->gn[i].assign(l.g_neg_uS, l.g_neg_uS + n);
+        if (l.keep)
+            o->keep[i].assign(l.keep, l.keep + n);
+        l.g_pos_uS = o->gp[i].data();
+        l.g_neg_uS = o->gn[i].data();
+        l.keep = l.keep ? o->keep[i].data() : nullptr;
+        l.weight_per_uS = gain / (6.352 * std::sqrt((double)l.rows));
+    }
+    o->net.layers = o->layers.data();
     ps_trainer_destroy(tr);
-    if (st != PS_OK)
-        throw std::runtime_error(path + ": " + err.message);
-    auto out = std::make_unique<OwnedWorkload>();
-    if (ps_workload_read(path.c_str(), &out->w, &err) != PS_OK)
-        throw std::runtime_error(path + ": " + err.message);
-    return out;
+    return o;
 }
 
 struct Case {
@@ -159,7 +170,7 @@ struct Case {
 
 struct Figures { // one process's share
     double seconds = 0, cpu_seconds = 0;
-    uint64_t samples = 0, synaptic_ops = 0, flit_hops = 0, spikes = 0, tiles = 0;
+    uint64_t samples = 0, synaptic_ops = 0, flit_hops = 0, spikes = 0, tiles = 0, conversions = 0;
     long rss_kb = 0;
 };
 
@@ -195,6 +206,7 @@ Figures run_share(const Case &c, const std::string &root, const ps_network &net,
         ps_golden_stats st;
         ps_golden_stats_get(g, &st);
         f.synaptic_ops = st.synaptic_ops;
+        f.conversions = st.adc.conversions;
         ps_golden_destroy(g);
     } else {
         run_in_systemc([&] {
@@ -212,6 +224,7 @@ Figures run_share(const Case &c, const std::string &root, const ps_network &net,
                     f.spikes += r.counters.spikes;
                     f.synaptic_ops += r.counters.synaptic_ops;
                     f.flit_hops += r.counters.noc_flit_hops;
+                    f.conversions += r.counters.adc_conversions;
                 });
             const double t0 = wall_seconds(), c0 = cpu_seconds();
             sc_core::sc_start();
@@ -270,6 +283,7 @@ Figures run_case(const Case &c, const std::string &root, const ps_network &net,
         sum.synaptic_ops += f.synaptic_ops;
         sum.flit_hops += f.flit_hops;
         sum.spikes += f.spikes;
+        sum.conversions += f.conversions;
         sum.tiles = std::max(sum.tiles, f.tiles);
         sum.rss_kb = std::max(sum.rss_kb, f.rss_kb);
     }
@@ -379,35 +393,33 @@ int main(int argc, char **argv)
                     data.empty() ? "random frames" : data.c_str(), frames.size());
         std::printf("samples/s: wall time of the slowest process; cpu/s: per CPU-second (a "
                     "shared machine inflates the first, not the second)\n");
-        std::printf("%-3s %-30s %5s %5s %10s %8s %11s %11s %11s %9s %7s\n", "#", "case", "procs",
-                    "tiles", "samples/s", "cpu/s", "spikes/smp", "synops/smp", "hops/smp",
-                    "ns/event", "RSS MB");
+        std::printf("%-3s %-30s %5s %5s %10s %8s %11s %11s %10s %11s %9s %7s\n", "#", "case",
+                    "procs", "tiles", "samples/s", "cpu/s", "spikes/smp", "synops/smp", "convs/smp",
+                    "hops/smp", "ns/event", "RSS MB");
         std::vector<Figures> got(cases.size());
         for (size_t k = 0; k < cases.size(); k++) {
             if (only >= 0 && (size_t)only != k)
                 continue;
             const Case &c = cases[k];
             if (c.dvs && !dvs) {
-                const std::string path = "/tmp/bench_engine_dvs." + std::to_string(getpid()) + ".pwl";
-                dvs = build_net(root + "/configs/bench/dvs_gesture_net.yaml", dvs_gain, path);
-                unlink(path.c_str());
+                dvs = build_net(root + "/configs/bench/dvs_gesture_net.yaml", dvs_gain);
                 for (size_t i = 0; i < dvs_samples; i++)
-                    dvs_in.push_back(dvs_frames(dvs->w->net, 900 + (uint32_t)i, dvs_density));
+                    dvs_in.push_back(dvs_frames(dvs->net, 900 + (uint32_t)i, dvs_density));
                 int64_t kept = 0, total = 0;
-                ps_network_count_pairs(&dvs->w->net, &kept, &total);
+                ps_network_count_pairs(&dvs->net, &kept, &total);
                 std::printf("DVS: configs/bench/dvs_gesture_net.yaml, %lld synapses (%lld kept), "
                             "weight gain %.2f; %zu samples of random frames, %.1f %% of the pixels "
                             "firing 1..4 events per bin\n",
                             (long long)total, (long long)kept, dvs_gain, dvs_samples,
                             dvs_density * 100);
             }
-            Figures f = run_case(c, root, c.dvs ? dvs->w->net : *net, c.dvs ? dvs_in : frames);
+            Figures f = run_case(c, root, c.dvs ? dvs->net : *net, c.dvs ? dvs_in : frames);
             got[k] = f;
             const double n = (double)f.samples;
-            std::printf("%-3zu %-30s %5d %5llu %10.1f %8.1f %11.0f %11.0f %11.0f %9.2f %7.1f\n",
+            std::printf("%-3zu %-30s %5d %5llu %10.1f %8.1f %11.0f %11.0f %10.0f %11.0f %9.2f %7.1f\n",
                         k, c.label, c.procs, (unsigned long long)f.tiles, n / f.seconds,
                         n / f.cpu_seconds, (double)f.spikes / n, (double)f.synaptic_ops / n,
-                        (double)f.flit_hops / n,
+                        (double)f.conversions / n, (double)f.flit_hops / n,
                         f.cpu_seconds * 1e9 / (double)(f.synaptic_ops + f.flit_hops),
                         (double)f.rss_kb / 1024);
             std::fflush(stdout);
