@@ -1002,53 +1002,6 @@ ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *acti
     return PS_OK;
 }
 
-ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows,
-                                       const uint16_t *levels, size_t n, uint64_t read_key,
-                                       ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
-                                       ps_crossbar_grid_stats *cost)
-{
-    if (!g || !out_ua || (n && (!rows || !levels)))
-        return PS_ERR_INVALID_ARG;
-    const ps_crossbar_map *m = &g->map;
-    /* Ascending rows: row tile tr's inputs are one run, [first[tr], first[tr + 1]). */
-    size_t *first = g->counts;
-    size_t k = 0;
-    for (int64_t tr = 0; tr < m->row_tiles; tr++) {
-        first[tr] = k;
-        const uint64_t end = (uint64_t)(tr + 1) * (uint64_t)m->rows;
-        for (; k < n && rows[k] < end; k++) {
-            if (k > 0 && rows[k] <= rows[k - 1])
-                return PS_ERR_INVALID_ARG;
-            g->lists[k] = rows[k] - (uint32_t)(tr * m->rows);
-        }
-    }
-    first[m->row_tiles] = k;
-    if (k != n)
-        return PS_ERR_RANGE; /* a row past in_dim */
-    memset(out_ua, 0, (size_t)m->out_dim * sizeof *out_ua);
-    const uint64_t adds0 = g->partial_sum_adds;
-    ps_crossbar_stats sum, c;
-    memset(&sum, 0, sizeof sum);
-    for (int64_t tc = 0; tc < m->col_tiles; tc++) {
-        bool is_first = true;
-        for (int64_t tr = 0; tr < m->row_tiles; tr++) {
-            const int64_t t = tr * m->col_tiles + tc;
-            const size_t a = first[tr], cnt = first[tr + 1] - a;
-            ps_status st = ps_crossbar_read_sparse(g->arrays[t], g->lists + a, levels + a, cnt,
-                                                   read_key, hook, hook_ctx, g->part, &c);
-            if (st != PS_OK)
-                return st;
-            ps_crossbar_stats_add(&sum, &c);
-            if (c.cycles == 0)
-                continue; /* zero-skipped: contributes nothing, costs no addition */
-            accumulate(g, t, is_first, out_ua);
-            is_first = false;
-        }
-    }
-    grid_cost(g, adds0, cost, &sum);
-    return PS_OK;
-}
-
 ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
                                       const uint32_t *rows, const uint16_t *levels,
                                       uint64_t batch_key, uint64_t first_index,
@@ -1129,18 +1082,18 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
 }
 
 ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,
-                                       uint64_t read_key, ps_crossbar_cycle_fn hook,
+                                       uint64_t read_key, ps_crossbar_block_fn hook,
                                        void *hook_ctx, double *out_ua,
                                        ps_crossbar_grid_stats *cost)
 {
     if (!g || !levels || !out_ua)
         return PS_ERR_INVALID_ARG;
-    size_t n = 0;
+    uint32_t off[2] = {0, 0};
     for (int64_t r = 0; r < g->map.in_dim; r++)
         if (levels[r]) {
-            g->nz[n] = (uint32_t)r;
-            g->levels[n++] = levels[r];
+            g->nz[off[1]] = (uint32_t)r;
+            g->levels[off[1]++] = levels[r];
         }
-    return ps_crossbar_grid_read_sparse(g, g->nz, g->levels, n, read_key, hook, hook_ctx, out_ua,
-                                        cost);
+    return ps_crossbar_grid_read_batch(g, 1, off, g->nz, g->levels, read_key, 0, hook, hook_ctx,
+                                       out_ua, cost);
 }

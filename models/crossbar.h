@@ -221,22 +221,20 @@ ps_status ps_crossbar_grid_set_conductances(ps_crossbar_grid *g, const double *g
 ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *active_rows,
                                        size_t n_active, uint64_t read_key, double *out_ua,
                                        ps_crossbar_grid_stats *cost);
+/* One read of multi-level inputs by matrix row (a batch of one, noise keyed
+ * by read_key as ps_crossbar_read_levels is). */
 ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,
-                                       uint64_t read_key, ps_crossbar_cycle_fn hook,
+                                       uint64_t read_key, ps_crossbar_block_fn hook,
                                        void *hook_ctx, double *out_ua,
                                        ps_crossbar_grid_stats *cost);
 /* n_reads batch reads of the whole matrix (ps_crossbar_read_batch on every
- * array, inputs by matrix row): out_ua has n_reads rows of out_dim. */
+ * array, inputs by matrix row, rows strictly ascending in each read):
+ * out_ua has n_reads rows of out_dim. */
 ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
                                       const uint32_t *rows, const uint16_t *levels,
                                       uint64_t batch_key, uint64_t first_index,
                                       ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
                                       ps_crossbar_grid_stats *cost);
-/* The same from the n nonzero inputs (matrix rows strictly ascending). */
-ps_status ps_crossbar_grid_read_sparse(ps_crossbar_grid *g, const uint32_t *rows,
-                                       const uint16_t *levels, size_t n, uint64_t read_key,
-                                       ps_crossbar_cycle_fn hook, void *hook_ctx, double *out_ua,
-                                       ps_crossbar_grid_stats *cost);
 
 #ifdef __cplusplus
 }
