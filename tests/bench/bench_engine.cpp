@@ -33,7 +33,7 @@
 
 #include "../test_chip_nets.hpp"
 #include "chip/chip.hpp"
-#include "config/config.hpp"
+#include "config/train_recipe.hpp"
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
@@ -120,12 +120,7 @@ struct OwnedWorkload {
 std::unique_ptr<OwnedWorkload> build_net(const std::string &recipe, double gain)
 {
     ps_trainer_config cfg;
-    ps_trainer_config_defaults(&cfg);
-    ConfigSection schema;
-    schema.add("train", &ps_train_param_table, &cfg.train);
-    schema.add("device", &ps_device_param_table, &cfg.device);
-    schema.add("frames", &ps_frames_param_table, &cfg.frames);
-    load_and_bind(recipe, {}, schema);
+    load_and_bind(recipe, {}, train_recipe_schema(cfg));
     ps_error err{};
     ps_trainer *tr = nullptr;
     ps_workload w;
