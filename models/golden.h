@@ -5,17 +5,20 @@
  * pass must agree with.
  *
  * Per timestep t (1..T) and layer, in order:
- *   conv2d / linear: for each output position, the receptive field's input
- *     levels go through one crossbar-grid read (bit-serial or multi-level,
- *     per the crossbar params; each analogue cycle through the ADC unless
- *     ideal_adc), and I = out_uA * weight_per_uS / v_read * input_scale feeds
- *     the layer's neurons (LIF or output integrator);
+ *   conv2d / linear: for each output position, the receptive field's
+ *     nonzero input levels (found event by event, ps_layer_patch_lists) go
+ *     through one crossbar-grid read (bit-serial or multi-level, per the
+ *     crossbar params; each analogue cycle through the ADC unless
+ *     ideal_adc), all positions of a layer in one batch
+ *     (ps_crossbar_grid_read_batch), and I = out_uA * weight_per_uS / v_read
+ *     * input_scale feeds the layer's neurons (LIF or output integrator);
  *   avgpool2d: the window's spike count becomes the next level, the scale
  *     divides by kernel^2 (exact: see network.h).
  * After the output layer the early-stop rule decides; with early_stop set
  * the sample ends when it fires.
  *
- * Read noise is keyed by (seed, layer, sample, timestep, position) only, so
+ * Read noise is keyed by (seed, layer, sample, timestep) and the position
+ * (the read's number in its batch) only, so
  * results do not depend on the order samples are run in or on threads (one
  * handle per thread). */
 #ifndef PS_GOLDEN_H
