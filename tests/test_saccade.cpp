@@ -1,6 +1,8 @@
 // Saccade converter: determinism (same seed, same events; --jobs 1 and 2
 // identical; a sample depends only on its key), well-formed output, hand-
-// derivable cases (a blank image), and the statistics of 100 digits against
+// derivable cases (a blank image; the N-MNIST path traced by the event
+// centroid of a square; which bars fire in which saccade), and the
+// statistics of 100 digits against
 // the real N-MNIST figures (docs/prime.md sec. 7) within stated tolerances:
 // on synthetic stroke digits always, on real MNIST digits when the data
 // cache holds them.
@@ -18,7 +20,7 @@
 
 namespace {
 
-// Real N-MNIST training statistics (docs/prime.md sec. 7).
+// Real N-MNIST training statistics (1,000 samples measured; docs/prime.md sec. 7).
 constexpr double kMean = 4133, kSd = 1154, kDurationMs = 306;
 constexpr double kSaccade[3] = {1490, 1320, 1315};
 
@@ -223,6 +225,166 @@ TEST(Saccade, RefusesBadParametersAndSizes)
     ps_saccade_destroy(s);
 }
 
+// Noise, jitter, mismatch and the per-recording gain off: events come from
+// the image's edges alone, so their positions follow the motion.
+ps_saccade_params clean()
+{
+    ps_saccade_params p = defaults();
+    p.noise_rate_hz = 0;
+    p.jitter_us = 0;
+    p.threshold_mismatch = 0;
+    p.recording_gain_sd = 0;
+    return p;
+}
+
+// A white rectangle on black: rows r0..r1, columns c0..c1 (inclusive).
+std::vector<uint8_t> rectangle(int r0, int r1, int c0, int c1)
+{
+    std::vector<uint8_t> img(784, 0);
+    for (int r = r0; r <= r1; r++)
+        for (int c = c0; c <= c1; c++)
+            img[r * 28 + c] = 255;
+    return img;
+}
+
+std::vector<ps_event> convert_one(const ps_saccade_params &p, const std::vector<uint8_t> &img)
+{
+    ps_saccade *s = nullptr;
+    ps_error err{};
+    EXPECT_EQ(ps_saccade_create(&p, &s, &err), PS_OK) << err.message;
+    ps_event_buf b;
+    ps_event_buf_init(&b);
+    EXPECT_EQ(ps_saccade_convert(s, img.data(), 28, 28, 1, &b, &err), PS_OK) << err.message;
+    std::vector<ps_event> out(b.ev, b.ev + b.count);
+    ps_event_buf_free(&b);
+    ps_saccade_destroy(s);
+    return out;
+}
+
+struct Window {
+    size_t n = 0, on = 0, off = 0;
+    double x = 0, y = 0;               // centroid of all events
+    double on_x = 0, on_y = 0, off_x = 0, off_y = 0; // centroids by polarity
+};
+
+// Events of [t0, t1) us.
+Window window(const std::vector<ps_event> &ev, uint32_t t0, uint32_t t1)
+{
+    Window w;
+    for (const auto &e : ev) {
+        if (e.t_us < t0 || e.t_us >= t1)
+            continue;
+        w.n++;
+        w.x += e.x;
+        w.y += e.y;
+        if (e.p) {
+            w.on++;
+            w.on_x += e.x;
+            w.on_y += e.y;
+        } else {
+            w.off++;
+            w.off_x += e.x;
+            w.off_y += e.y;
+        }
+    }
+    if (w.n)
+        w.x /= w.n, w.y /= w.n;
+    if (w.on)
+        w.on_x /= w.on, w.on_y /= w.on;
+    if (w.off)
+        w.off_x /= w.off, w.off_y /= w.off;
+    return w;
+}
+
+// The digit's path on the sensor (defaults: width 4.5 px, depth 4 px,
+// isosceles): the triangle's 4.5 x 4 bounding box is centred in the 6 x 6
+// px the field leaves, so the vertices (digit offsets x, y) are the start
+// (0.75, 1), the apex (3, 5) and the top-right corner (5.25, 1). An 8 x 8
+// white square at digit rows/columns 10..17 has its centre at 13.5 + offset.
+// Events come at a rate proportional to the speed, so a window's centroid is
+// near the middle of the stretch of path it covers: with the raised-cosine
+// profile f(u) = (1 - cos(pi u)) / 2 at the 20 ms window edges u = 0, .2,
+// .4, .6, .8, 1 (f = 0, .0955, .3455, .6545, .9045, 1) the stretch middles
+// are m = .0477, .2205, .5, .7795, .9523 of each saccade:
+//   saccade 1 (down 4, right 2.25): x 0.75 + 2.25 m, y 1 + 4 m
+//   saccade 2 (up 4, right 2.25):   x 3 + 2.25 m,    y 5 - 4 m
+//   saccade 3 (left 4.5):           x 5.25 - 4.5 m,  y 1
+// Where the motion is slow (the first and last window of a saccade) few
+// thresholds are crossed, and first those of the leading edge (a dark pixel
+// brightening crosses a log threshold after a small change of light, a
+// bright pixel darkening after a large one): the centroid runs ahead, up to
+// half the square. So: every window within 2.5 px of the path, the three
+// windows of fast motion within 0.8 px, the middle one within 0.3 px, and
+// the centroid moves from the 2nd to the 4th window of each saccade the way
+// the digit does.
+TEST(Saccade, EventCentroidFollowsTheNmnistTrianglePer20msWindow)
+{
+    const double expected[15][2] = {
+        {0.857, 1.191}, {1.246, 1.882}, {1.875, 3.000}, {2.504, 4.118}, {2.893, 4.809},
+        {3.107, 4.809}, {3.496, 4.118}, {4.125, 3.000}, {4.754, 1.882}, {5.143, 1.191},
+        {5.035, 1.000}, {4.258, 1.000}, {3.000, 1.000}, {1.742, 1.000}, {0.964, 1.000},
+    };
+    const auto ev = convert_one(clean(), rectangle(10, 17, 10, 17));
+    Window w[15];
+    for (int k = 0; k < 15; k++) {
+        w[k] = window(ev, 20000u * k, 20000u * (k + 1));
+        ASSERT_GT(w[k].n, 20u) << "window " << k;
+        const double dx = w[k].x - 13.5 - expected[k][0], dy = w[k].y - 13.5 - expected[k][1];
+        const int phase = k % 5;
+        const double tol = phase == 2 ? 0.3 : phase == 0 || phase == 4 ? 2.5 : 0.8;
+        EXPECT_LT(std::fabs(dx), tol) << "x, window " << k << " (" << 20 * k << " ms)";
+        EXPECT_LT(std::fabs(dy), tol) << "y, window " << k << " (" << 20 * k << " ms)";
+    }
+    // From window 1 to 3 of each saccade the path moves (by the m above)
+    // 0.559 of the saccade: down 2.24 and right 1.26, up 2.24 and right 1.26,
+    // left 2.52.
+    const double s1x = w[3].x - w[1].x, s1y = w[3].y - w[1].y;
+    EXPECT_GT(s1y, 1.5);                // down ...
+    EXPECT_GT(s1x, 0.0);                // ... drifting right,
+    EXPECT_LT(s1x, 0.6 * s1y);          // ... less than it drops
+    const double s2x = w[8].x - w[6].x, s2y = w[8].y - w[6].y;
+    EXPECT_LT(s2y, -1.5);               // up ...
+    EXPECT_GT(s2x, 0.0);                // ... and to the right
+    const double s3x = w[13].x - w[11].x, s3y = w[13].y - w[11].y;
+    EXPECT_LT(s3x, -1.5);               // left ...
+    EXPECT_NEAR(s3y, 0.0, 0.1);         // ... straight
+    // At rest after the third saccade (300..314 ms): nothing moves, nothing fires.
+    EXPECT_EQ(window(ev, 301000, 400000).n, 0u);
+}
+
+// Edges along the motion fire little. A horizontal bar (4 x 20 px) fires in
+// saccades 1 and 2 (its long edges sweep 4 px vertically; its 4 px ends 2.25
+// px sideways: about 2*20*4 + 2*4*2.25 = 178 px of edge sweep) and hardly in
+// saccade 3 (only the ends sweep 4.5 px: 36), a ratio near 0.2. A vertical
+// bar the other way round: 2*20*2.25 + 2*4*4 = 122 in saccades 1 and 2,
+// 2*20*4.5 = 180 in saccade 3, a ratio near 1.5. Polarity says the
+// direction: the leading edge of a white bar brightens (ON), the trailing
+// edge darkens (OFF).
+TEST(Saccade, StrokesFireInTheSaccadesThatCrossThem)
+{
+    const ps_saccade_params p = clean();
+    const auto horizontal = convert_one(p, rectangle(12, 15, 4, 23));
+    const auto vertical = convert_one(p, rectangle(4, 23, 12, 15));
+    const uint32_t edges[4] = {0, 100000, 200000, 400000};
+    Window h[3], v[3];
+    for (int k = 0; k < 3; k++) {
+        h[k] = window(horizontal, edges[k], edges[k + 1]);
+        v[k] = window(vertical, edges[k], edges[k + 1]);
+    }
+    EXPECT_LT(h[2].n, 0.3 * h[0].n) << h[0].n << " / " << h[1].n << " / " << h[2].n;
+    EXPECT_LT(h[2].n, 0.3 * h[1].n) << h[0].n << " / " << h[1].n << " / " << h[2].n;
+    EXPECT_GT(v[2].n, 1.2 * v[0].n) << v[0].n << " / " << v[1].n << " / " << v[2].n;
+    EXPECT_GT(v[2].n, 1.2 * v[1].n) << v[0].n << " / " << v[1].n << " / " << v[2].n;
+    // Saccade 1 moves down: ON at the bar's bottom edge, below the OFF events.
+    EXPECT_GT(h[0].on_y, h[0].off_y + 2);
+    // Saccade 2 moves up: ON at the top.
+    EXPECT_LT(h[1].on_y, h[1].off_y - 2);
+    // Saccades 1 and 2 drift right, saccade 3 moves left.
+    EXPECT_GT(v[0].on_x, v[0].off_x + 2);
+    EXPECT_GT(v[1].on_x, v[1].off_x + 2);
+    EXPECT_LT(v[2].on_x, v[2].off_x - 2);
+}
+
 struct Summary {
     double mean, sd, on, duration_ms, saccade[3];
 };
@@ -270,7 +432,8 @@ TEST(Saccade, StatisticsOf100StrokeDigitsNearNmnist)
     ps_image_set_free(&set);
 }
 
-// The calibrated claim, on the first 100 real test digits (10 per class):
+// The calibrated claim, on the first 100 real test digits of the cache's
+// mnist (the full set: LeCun's test file order; mnist-small's are 10 per class):
 // mean within 10 %, sd within 25 %, ON fraction within 0.03, duration
 // within 5 ms, each saccade within 12 %.
 TEST(Saccade, StatisticsOf100MnistDigitsNearNmnist)

@@ -8,7 +8,9 @@ static const ps_param_desc frames_params[] = {
     PS_PARAM_INT(ps_frames_params, bins, 10, 1, 1000, "",
                  "number of frames T a sample is split into", "PRIME: T = 10 for N-MNIST"),
     PS_PARAM_ENUM(ps_frames_params, split_by, "count", split_names,
-                  "bins of equal event count or equal duration", "PRIME: either is used"),
+                  "count: N // T events a bin, the rest in the last; duration: (t_last - "
+                  "t_first) // T us a bin, the last takes the rest (SpikingJelly's number / time)",
+                  "PRIME: either is used; SpikingJelly integrate_events_by_fixed_frames_number"),
     PS_PARAM_BOOL(ps_frames_params, binarise, false, "turn every non-zero count into 1",
                   "PRIME: counts are not binarised"),
     PS_PARAM_BOOL(ps_frames_params, first_saccade_only, false,
@@ -47,16 +49,23 @@ ps_status ps_frames_bin(const ps_frames_params *p, const ps_event *ev, size_t n,
             return ps_error_set(err, PS_ERR_INVALID_ARG,
                                 "frames: event %zu: timestamp %u us before the previous %u us", j,
                                 ev[j].t_us, ev[j - 1].t_us);
-    const uint64_t T = (uint64_t)p->bins;
-    const uint64_t t0 = ev[0].t_us, span = (uint64_t)ev[n - 1].t_us - t0 + 1;
+    const uint64_t T = (uint64_t)p->bins, t0 = ev[0].t_us;
+    /* Bin widths as SpikingJelly takes them: integer divisions, the last bin
+     * takes the remainder (a width of 0 sends everything there). */
+    const uint64_t per_bin = (uint64_t)n / T, dt = ((uint64_t)ev[n - 1].t_us - t0) / T;
     for (size_t j = 0; j < n; j++) {
         const ps_event *e = &ev[j];
         if (e->x >= PS_EVENT_WIDTH || e->y >= PS_EVENT_HEIGHT)
             return ps_error_set(err, PS_ERR_INVALID_ARG,
                                 "frames: event %zu: coordinate (x %u, y %u) outside 34x34", j, e->x,
                                 e->y);
-        uint64_t bin = p->split_by == PS_FRAMES_BY_COUNT ? (uint64_t)j * T / n
-                                                         : ((uint64_t)e->t_us - t0) * T / span;
+        uint64_t bin = T - 1;
+        if (p->split_by == PS_FRAMES_BY_COUNT) {
+            if (per_bin > 0 && (uint64_t)j / per_bin < T - 1)
+                bin = (uint64_t)j / per_bin;
+        } else if (dt > 0 && ((uint64_t)e->t_us - t0) / dt < T - 1) {
+            bin = ((uint64_t)e->t_us - t0) / dt;
+        }
         float *cell = &out[((bin * 2 + (e->p ? 1 : 0)) * PS_EVENT_HEIGHT + e->y) * PS_EVENT_WIDTH +
                            e->x];
         *cell = p->binarise ? 1.0f : *cell + 1.0f;

@@ -1,12 +1,23 @@
 /* Frame binning as PRIME trains on N-MNIST: a sample's events are split into
  * T bins and each bin counts events per (polarity, y, x).
  *
- * Rules (N events, kept after the optional first-saccade cut, in file order):
- *   by count:    event j (0-based) goes to bin floor(j * T / N); bins hold
- *                floor or ceil of N / T events.
- *   by duration: with span = t_last - t_first + 1 us, an event at t goes to
- *                bin floor((t - t_first) * T / span); every bin covers the same
- *                length of time.
+ * Rules (N events, kept after the optional first-saccade cut, in file order),
+ * SpikingJelly's integrate_events_by_fixed_frames_number exactly, so that
+ * checkpoints trained on its frames see the same input here:
+ *   by count (split_by='number'): with d = N // T, event j (0-based) goes to
+ *                bin min(j // d, T - 1): the first T - 1 bins hold d events,
+ *                the last holds the rest, d + N mod T. N < T (d = 0): all in
+ *                the last bin.
+ *   by duration (split_by='time'): with dt = (t_last - t_first) // T in us,
+ *                an event at t goes to bin min((t - t_first) // dt, T - 1):
+ *                the first T - 1 bins cover dt each, the last the rest (from
+ *                t_first + (T - 1) dt through t_last). dt = 0 (a span under
+ *                T us): all in the last bin. SpikingJelly raises on an empty
+ *                bin and on dt = 0; here an empty bin is simply empty.
+ *   Tonic's ToFrame differs: n_event_bins gives every bin N // T events and
+ *   drops the last N mod T; n_time_bins uses the same dt but windows
+ *   [t_first + i dt, t_first + (i + 1) dt), so events at or after
+ *   t_first + T dt (always at least the last one) are dropped.
  *   first_saccade_only keeps events with t_us < first_saccade_ms * 1000
  *   (tonic's NMNIST first_saccade_only uses the same 100 ms cut).
  *   binarise turns every non-zero count into 1.

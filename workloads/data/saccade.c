@@ -15,9 +15,8 @@
 #define DIGIT 28
 #define MARGIN 8                   /* zero border around the digit for bilinear reads */
 #define PAD (DIGIT + 2 * MARGIN)   /* padded digit side */
-#define CENTRE ((W - DIGIT) / 2.0) /* offset that centres the digit */
-#define MAX_AMPLITUDE_PX 6.0       /* keeps the digit inside the 34x34 field */
-#define CAL "calibrated against the published N-MNIST statistics (PRIME.md section 7)"
+#define FIELD_PX ((double)(W - DIGIT)) /* room the digit has to move in: 6 px each way */
+#define CAL "calibrated against the published N-MNIST statistics (workloads/data/README.md)"
 
 static const char *const profile_names[] = {"cosine", "linear", NULL};
 
@@ -29,10 +28,14 @@ static const ps_param_desc saccade_params[] = {
                         "Orchard et al. 2015: three saccades of about 100 ms"),
     PS_PARAM_DOUBLE(ps_saccade_params, settle_ms, 14.0, 0.0, 1000.0, "ms",
                     "recording after the third saccade, camera at rest", CAL),
-    PS_PARAM_DOUBLE(ps_saccade_params, amplitude_px, 4.0, 0.0, MAX_AMPLITUDE_PX, "px",
-                    "side of the triangle the digit moves along", NULL),
-    PS_PARAM_DOUBLE(ps_saccade_params, apex_shift_px, 1.0, -3.0, 3.0, "px",
-                    "horizontal shift of the triangle's apex from above the base's middle", CAL),
+    PS_PARAM_DOUBLE(ps_saccade_params, amplitude_px, 4.5, 0.0, FIELD_PX, "px",
+                    "width of the triangle: the length of saccade 3 (straight left along its top)",
+                    CAL),
+    PS_PARAM_DOUBLE(ps_saccade_params, depth_px, 4.0, 0.0, FIELD_PX, "px",
+                    "how far below the top the apex lies: the digit's drop in saccade 1", CAL),
+    PS_PARAM_DOUBLE(ps_saccade_params, apex_shift_px, 0.0, -3.0, 3.0, "px",
+                    "horizontal shift of the apex from below the top's middle (0: isosceles)",
+                    "Orchard et al. 2015: an isosceles triangle"),
     PS_PARAM_ENUM(ps_saccade_params, profile, "cosine", profile_names,
                   "position along a saccade: cosine (smooth start and stop) or linear", NULL),
     PS_PARAM_DOUBLE(ps_saccade_params, step_us, 500.0, 10.0, 10000.0, "us",
@@ -40,7 +43,7 @@ static const ps_param_desc saccade_params[] = {
                     NULL),
     PS_PARAM_DOUBLE_POS(ps_saccade_params, background, 0.1, 1.0, "",
                         "luminance of black relative to white (monitor black level)", NULL),
-    PS_PARAM_DOUBLE_POS(ps_saccade_params, contrast_threshold, 0.3, 10.0, "log",
+    PS_PARAM_DOUBLE_POS(ps_saccade_params, contrast_threshold, 0.345, 10.0, "log",
                         "change of log luminance that fires an event", CAL),
     PS_PARAM_DOUBLE(ps_saccade_params, threshold_mismatch, 0.1, 0.0, 1.0, "",
                     "per-pixel relative sd of the ON and OFF thresholds (fixed pattern)", NULL),
@@ -90,12 +93,19 @@ ps_status ps_saccade_create(const ps_saccade_params *p, ps_saccade **out, ps_err
         s->thr_on[i] = (float)(p->contrast_threshold * (on < 0.2 ? 0.2 : on));
         s->thr_off[i] = (float)(p->contrast_threshold * (off < 0.2 ? 0.2 : off));
     }
-    /* Equilateral triangle around the centred position: right along the
-     * bottom edge, up-left to the apex, down-left back to the start. */
-    const double a = p->amplitude_px, hh = a * sqrt(3.0) / 4.0;
-    s->vx[0] = CENTRE - a / 2, s->vy[0] = CENTRE + hh;
-    s->vx[1] = CENTRE + a / 2, s->vy[1] = CENTRE + hh;
-    s->vx[2] = CENTRE + p->apex_shift_px, s->vy[2] = CENTRE - hh;
+    /* N-MNIST's path as the sensor saw the digit (offsets grow right and
+     * down): from the top-left corner down to the apex (drifting right by
+     * a / 2), up and right to the top-right corner, straight left back. The
+     * triangle's bounding box is centred in the room the field leaves, so
+     * at the full 6 px the digit starts in the field's top-left corner. */
+    const double a = p->amplitude_px, d = p->depth_px, apex = a / 2 + p->apex_shift_px;
+    /* Width and depth are at most 6 px and |apex_shift| at most 3, so the
+     * path is at most a / 2 + 3 <= 6 px wide: it always fits. */
+    const double left = apex < 0 ? apex : 0, right = apex > a ? apex : a;
+    const double x0 = (FIELD_PX - (right - left)) / 2 - left, y0 = (FIELD_PX - d) / 2;
+    s->vx[0] = x0, s->vy[0] = y0;
+    s->vx[1] = x0 + apex, s->vy[1] = y0 + d;
+    s->vx[2] = x0 + a, s->vy[2] = y0;
     s->vx[3] = s->vx[0], s->vy[3] = s->vy[0];
     s->log_bg = log(p->background);
     *out = s;

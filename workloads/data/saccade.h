@@ -3,8 +3,13 @@
  * the way N-MNIST was made (Orchard et al., Front. Neurosci. 2015).
  *
  * Model: the 28x28 digit sits in the 34x34 field and moves along three
- * saccades forming a triangle (horizontal first, then two diagonals back to
- * the start), each saccade_ms long, then rests for settle_ms. Every
+ * saccades forming an isosceles triangle with its apex at the bottom, as the
+ * digit moved on N-MNIST's sensor: at t = 0 it rests at the triangle's
+ * top-left corner; saccade 1 moves it down to the apex (drifting right by
+ * half the width), saccade 2 up and to the right to the top-right corner,
+ * saccade 3 straight left back to the start. Each is saccade_ms long, then
+ * the digit rests for settle_ms. Edges along the motion fire little, so
+ * horizontal strokes fire in saccades 1 and 2, vertical ones mostly in 3. Every
  * step_us the sensor image is resampled with sub-pixel (bilinear)
  * interpolation; each pixel compares its log luminance with the level at
  * its last event and emits ON/OFF events, one per contrast threshold
@@ -13,7 +18,7 @@
  * a per-recording scale of all thresholds (drift between recordings),
  * a refractory period, Gaussian timestamp jitter and uniform background
  * noise. The defaults were calibrated against the published N-MNIST
- * statistics (PRIME.md section 7); see configs/data/saccade.yaml.
+ * statistics (workloads/data/README.md); see configs/data/saccade.yaml.
  *
  * Randomness is keyed by (seed, sample key, draw index): a sample's events
  * depend only on the seed, its image and its key, never on thread count or
@@ -42,7 +47,8 @@ typedef struct ps_saccade_params {
     int64_t seed;
     double saccade_ms;
     double settle_ms;
-    double amplitude_px;
+    double amplitude_px; /* width: the length of saccade 3 */
+    double depth_px;     /* apex below the top */
     double apex_shift_px;
     int profile; /* ps_saccade_profile */
     double step_us;
