@@ -493,24 +493,30 @@ static double cycle_sums(const ps_crossbar *xb, const uint32_t *list, const uint
     return g_energy;
 }
 
-/* The currents of a cycle from its sums over n driven rows; z: a standard
- * normal per sensed column (unused without noise). Adds the cycle's cost. */
-static void cycle_currents(const ps_crossbar *xb, const int64_t *restrict acc,
-                           const int64_t *restrict var, const double *restrict z, size_t n,
-                           double g_energy, double lmax, double *restrict out,
-                           ps_crossbar_stats *cost)
+/* The currents of m sensed-column entries (whole cycles, one after another)
+ * from their sums; z: a standard normal per entry (unused without noise). A
+ * cycle with no driven row has var = 0, so its noise term is exactly 0. */
+PS_SIMD_CLONES static void currents(const ps_crossbar *xb, const int64_t *restrict acc,
+                                    const int64_t *restrict var, const double *restrict z,
+                                    size_t m, double lmax, double *restrict out)
 {
-    const size_t nc = xb->sensed;
     const double V = xb->p.v_read_v;
     const double to_ua = V * ldexp(1.0, -xb->gdiff_bits) / lmax;
-    for (size_t j = 0; j < nc; j++)
-        out[j] = (double)acc[j] * to_ua;
-    if (xb->sigma > 0.0 && n > 0) {
-        /* Per column, N(0, var) with var = sigma^2 V^2 sum (level/lmax)^2 q. */
-        const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq_bits) / (lmax * lmax);
-        for (size_t j = 0; j < nc; j++)
-            out[j] += s * sqrt((double)var[j] * to_var) * z[j];
+    if (!(xb->sigma > 0.0)) {
+        for (size_t j = 0; j < m; j++)
+            out[j] = (double)acc[j] * to_ua;
+        return;
     }
+    /* Per column, N(0, var) with var = sigma^2 V^2 sum (level/lmax)^2 q. */
+    const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq_bits) / (lmax * lmax);
+    for (size_t j = 0; j < m; j++)
+        out[j] = (double)acc[j] * to_ua + s * sqrt((double)var[j] * to_var) * z[j];
+}
+
+/* Adds one performed cycle over n driven rows to cost. */
+static void cycle_cost(const ps_crossbar *xb, size_t n, double g_energy, ps_crossbar_stats *cost)
+{
+    const double V = xb->p.v_read_v;
     const double cell_pj = V * V * g_energy * xb->p.t_read_ns * 1e-3; /* fJ -> pJ */
     const double drv_pj = xb->dac ? ps_dac_energy_pj(xb->dac, n) : 0.0;
     cost->cycles++;
@@ -562,7 +568,8 @@ ps_status ps_crossbar_read_binary(ps_crossbar *xb, const uint32_t *active_rows, 
         if (xb->sigma > 0.0)
             ps_rng_normal_fill(xb->key.seed, ps_rng_substream(xb->noise_stream, read_key), 0,
                                xb->sensed, xb->noise);
-        cycle_currents(xb, xb->acc, xb->var, xb->noise, n_active, e, 1.0, out_ua, &c);
+        currents(xb, xb->acc, xb->var, xb->noise, xb->sensed, 1.0, out_ua);
+        cycle_cost(xb, n_active, e, &c);
     }
     finish_read(xb, &c, cost);
     return PS_OK;
@@ -658,9 +665,10 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
         ps_rng_normal_at(xb->key.seed, stream, xb->b_index, nb * nc, xb->b_z);
     }
     const double lmax = serial ? 1.0 : cycle_level_max(xb);
+    if (st == PS_OK)
+        currents(xb, xb->b_acc, xb->b_var, xb->b_z, nb * nc, lmax, xb->b_cur);
     for (size_t k = 0; k < nb && st == PS_OK; k++)
-        cycle_currents(xb, xb->b_acc + k * nc, xb->b_var + k * nc, xb->b_z + k * nc,
-                       xb->batch[k].n_rows, xb->batch[k].g_energy, lmax, xb->b_cur + k * nc, &c);
+        cycle_cost(xb, xb->batch[k].n_rows, xb->batch[k].g_energy, &c);
     if (st == PS_OK && block_hook && nb > 0)
         st = block_hook(hook_ctx, xb->tile, xb->b_cur, nb, nc);
     for (size_t k = 0; k < nb && st == PS_OK; k++) {
