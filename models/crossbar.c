@@ -1020,8 +1020,29 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
         return PS_ERR_INVALID_ARG;
     const ps_crossbar_map *m = &g->map;
     const size_t RT = (size_t)m->row_tiles, N = n_reads, D = (size_t)m->out_dim;
+    for (size_t i = 0; i < N; i++)
+        for (uint32_t k = off[i]; k < off[i + 1]; k++)
+            if (rows[k] >= (uint64_t)m->in_dim)
+                return PS_ERR_RANGE;
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    if (RT == 1) { /* the reads are the array's: no split, no partial sums */
+        for (int64_t tc = 0; tc < m->col_tiles; tc++) {
+            int64_t c0 = 0;
+            ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, NULL);
+            ps_status st = ps_crossbar_read_batch(g->arrays[tc], N, off, rows, levels, batch_key,
+                                                  first_index, hook, hook_ctx, out_ua + c0, D,
+                                                  NULL, &c);
+            if (st != PS_OK)
+                return st;
+            ps_crossbar_stats_add(&sum, &c);
+        }
+        grid_cost(g, adds0, cost, &sum);
+        return PS_OK;
+    }
     /* Split every read by row tile: tile tr's inputs, with rows local to
-     * it, are at g->b_rows + base[tr], read i's at toff[tr * (N + 1) + i]. */
+     * it, are at g->b_rows + base[tr], read i's at b_off[tr * (N + 1) + i]. */
     const size_t total = N ? off[N] - off[0] : 0;
     size_t n_off = 0;
     if (!ps_size_mul(RT, N + 1, &n_off) ||
@@ -1030,11 +1051,8 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
     size_t *base = g->counts; /* RT + 1 */
     memset(base, 0, (RT + 1) * sizeof *base);
     for (size_t i = 0; i < N; i++)
-        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
-            if (rows[k] >= (uint64_t)m->in_dim)
-                return PS_ERR_RANGE;
+        for (uint32_t k = off[i]; k < off[i + 1]; k++)
             base[rows[k] / (size_t)m->rows + 1]++;
-        }
     for (size_t tr = 0; tr < RT; tr++)
         base[tr + 1] += base[tr];
     for (size_t tr = 0; tr < RT; tr++)
@@ -1051,9 +1069,6 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
     }
     for (size_t tr = 0; tr < RT; tr++)
         g->b_off[tr * (N + 1) + N] = (uint32_t)(g->b_cursor[tr] - base[tr]);
-    const uint64_t adds0 = g->partial_sum_adds;
-    ps_crossbar_stats sum, c;
-    memset(&sum, 0, sizeof sum);
     for (int64_t tc = 0; tc < m->col_tiles; tc++) {
         int64_t c0 = 0, nc = 0;
         ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, &nc);
