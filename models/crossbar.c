@@ -631,13 +631,21 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
         } else if ((st = grow_batch(xb, nb + planes)) != PS_OK) {
             break;
         } else if (serial) {
-            /* Bit plane b's rows at list + b * R, ascending, in one pass. */
+            /* Bit plane b's rows at list + b * R, ascending: one branch-free
+             * pass per plane up to the highest bit any level has. */
             size_t count[16] = {0};
+            uint32_t any = 0;
             for (uint32_t k = a; k < a + n; k++)
-                for (uint32_t v = levels[k]; v; v &= v - 1u) {
-                    const unsigned b = (unsigned)__builtin_ctz(v);
-                    xb->list[b * R + count[b]++] = rows[k];
+                any |= levels[k];
+            for (uint32_t b = 0; b < bits && (any >> b); b++) {
+                uint32_t *restrict dst = xb->list + b * R;
+                size_t cnt = 0;
+                for (uint32_t k = a; k < a + n; k++) {
+                    dst[cnt] = rows[k];
+                    cnt += (levels[k] >> b) & 1u;
                 }
+                count[b] = cnt;
+            }
             for (uint32_t b = 0; b < bits; b++) {
                 if (count[b] == 0 && xb->p.zero_skip) {
                     c.skipped_cycles++;

@@ -172,11 +172,12 @@ void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy
         for (int64_t ky = ky0; ky <= ky1; ky++) {                                                 \
             if (s_ > 1 && (ty - ky) % s_)                                                         \
                 continue;                                                                         \
-            const int64_t prow = ((ty - ky) / s_) * (l)->out_w - (pos0);                          \
+            const int64_t oy_ = s_ == 1 ? ty - ky : (ty - ky) / s_; /* no division at stride 1 */ \
+            const int64_t prow = oy_ * (l)->out_w - (pos0);                                       \
             for (int64_t kx = kx0; kx <= kx1; kx++) {                                             \
                 if (s_ > 1 && (tx - kx) % s_)                                                     \
                     continue;                                                                     \
-                const int64_t pos = prow + (tx - kx) / s_;                                        \
+                const int64_t pos = prow + (s_ == 1 ? tx - kx : (tx - kx) / s_);                  \
                 if (pos < 0 || pos >= (npos))                                                     \
                     continue;                                                                     \
                 const uint32_t row = (uint32_t)(((ci) * k_ + ky) * k_ + kx);                      \
