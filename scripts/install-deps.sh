@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev
-          libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin)
+          libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin
+          parallel)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
