@@ -5,13 +5,13 @@
 
 fail() { echo "FAIL: $*"; exit 1; }
 
-# Prints the indented code block that follows the first README line matching
-# the regex $2 (the 4-space indent removed).
+# Prints the indented code block of README $1 whose first line matches the
+# regex $2 (4-space indent removed; the block ends at a line without it).
 readme_block() {
     awk -v re="$2" '
-        !found && $0 ~ re { found = 1; next }
-        found && /^    / { sub(/^    /, ""); print; inside = 1; next }
-        found && inside { exit }
+        !found && /^    / && substr($0, 5) ~ re { found = 1 }
+        found && /^    / { print substr($0, 5); next }
+        found { exit }
     ' "$1"
 }
 

@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-recipe=$(readme_block "$src/README.md" 'With GNU parallel over hosts')
+recipe=$(readme_block "$src/README.md" '^parallel -S')
 hosts='-S 1/host1,1/host2,1/host3,1/host4 '
 grep -q -- "$hosts" <<<"$recipe" || fail "README's parallel recipe has changed: $recipe"
 recipe=${recipe/"$hosts"/-S 2/: }

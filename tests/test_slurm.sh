@@ -117,8 +117,8 @@ done
 [ -n "$up" ] || { daemon_log; skip "slurmctld/slurmd did not bring the node up (state '${state:-}')"; }
 echo "slurm: node $host with $cpus CPUs up (ports $ctld_port, $slurmd_port) after ${SECONDS}s"
 
-script=$(readme_block "$src/README.md" 'the batch script `sweep.sbatch`')
-submit=$(readme_block "$src/README.md" 'with the merge as a job that waits for the whole array')
+script=$(readme_block "$src/README.md" '^#!/bin/bash$')
+submit=$(readme_block "$src/README.md" '^jobid=\$\(sbatch')
 grep -q -- '--array=0-7' <<<"$script" || fail "README's batch script has changed: $script"
 grep -q -- '--dependency=' <<<"$submit" || fail "README's submission has changed: $submit"
 make_workdir "$tmp/w" "$bin" "$src"
