@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages primesim needs, only those missing
 # (apt-get; through sudo when not root). Safe to run again.
+# --slurm (scripts/test.sh): also slurm-wlm and munge for tests/test_slurm.sh,
+# only as root, since the test runs Slurm's daemons as root and skips otherwise;
+# best effort: if they cannot be installed, that test says so and skips.
 set -euo pipefail
+slurm=
+case ${1:-} in
+--slurm) slurm=1 ;;
+"") ;;
+*) echo "usage: install-deps.sh [--slurm]" >&2; exit 2 ;;
+esac
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev
-          libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin)
+          libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin
+          parallel)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,4 +28,17 @@ if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -n "$slurm" ] && [ "$(id -u)" -eq 0 ]; then
+    missing=()
+    for p in slurm-wlm munge; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "installing (for the Slurm test): ${missing[*]}"
+        { apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } ||
+            echo "warning: could not install ${missing[*]}; tests/test_slurm.sh will skip"
+    fi
 fi

@@ -5,7 +5,7 @@
 # UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --slurm # as root, also Slurm for its recipe's test
 
 echo "== build (warnings are errors)"
 BUILD_DIR=build scripts/build.sh

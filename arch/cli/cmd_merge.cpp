@@ -25,7 +25,9 @@ void define_merge(Args &args)
                "--shard i/N (recognised by OUT1/plan.txt): the plans must agree, every point's\n"
                "directory is copied from the shard that finished it, and the table and Pareto\n"
                "plot are made again over all points; exit 1 if some point was finished by no\n"
-               "shard. Either way the result equals, byte for byte, a single run.");
+               "shard. Either way the result equals, byte for byte, a single run (of a sweep:\n"
+               "but for each point's log.txt and the seconds in point.status, which record\n"
+               "where and how fast it ran).");
     args.option("out", 'o', "DIR", "output directory");
     args.epilog("example:\n  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 0/2 -o s0/\n"
                 "  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 1/2 -o s1/\n"
