@@ -2,7 +2,7 @@
 # cmake --install into a temporary prefix, then the installed binary, run
 # from a directory that is not the repository, finds its configs, default
 # workload, test digits, golden files and docs; nothing installed points
-# outside the install (the team's ../shared folder is not shipped).
+# outside the install (a folder beside the repository is not shipped).
 # usage: test_install.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
