@@ -609,11 +609,62 @@ static ps_status grow_batch(ps_crossbar *xb, size_t cycles)
     return PS_OK;
 }
 
-/* Every read of a batch (inputs checked), in four passes over all of its
- * performed cycles: column sums, noise, currents (and cost, cycle by cycle
- * in read order), conversion by the hook, shift-and-add into out. Read i's
- * cycle at plane b draws normals ((first_index + i) * planes + b) * sensed
- * + column of stream. Exactly one of cycle_hook / block_hook may be set. */
+/* Sums one analogue cycle of read `read` at bit plane `plane` into the
+ * batch: n rows of list, levels lv (NULL: binary). */
+static ps_status push_cycle(ps_crossbar *xb, size_t *nb, uint32_t read, uint32_t plane,
+                            const uint32_t *list, const uint16_t *lv, size_t n)
+{
+    ps_status st = grow_batch(xb, *nb + 1);
+    if (st != PS_OK)
+        return st;
+    const size_t nc = xb->sensed;
+    const double e = cycle_sums(xb, list, lv, n, xb->b_acc + *nb * nc, xb->b_var + *nb * nc);
+    xb->batch[(*nb)++] = (batch_cycle){read, plane, (uint32_t)n, e};
+    return PS_OK;
+}
+
+/* The passes after the column sums over a batch's nb performed cycles:
+ * noise, currents (and cost, cycle by cycle in read order), conversion by
+ * the hook, shift-and-add into out. Read i's cycle at plane b draws normals
+ * ((first_index + i) * planes + b) * sensed + column of stream. Exactly one
+ * of cycle_hook / block_hook may be set. */
+static ps_status finish_batch(ps_crossbar *xb, size_t nb, uint64_t stream, uint64_t first_index,
+                              ps_crossbar_cycle_fn cycle_hook, ps_crossbar_block_fn block_hook,
+                              void *hook_ctx, double *out_ua, size_t ld, ps_crossbar_stats *c)
+{
+    const bool serial = xb->p.multilevel == PS_XBAR_BIT_SERIAL;
+    const uint32_t planes = serial ? (uint32_t)xb->p.input_bits : 1;
+    const size_t nc = xb->sensed;
+    ps_status st = PS_OK;
+    if (xb->sigma > 0.0 && nb > 0) {
+        for (size_t k = 0; k < nb; k++) {
+            const uint64_t base =
+                ((first_index + xb->batch[k].read) * planes + xb->batch[k].plane) * nc;
+            for (size_t j = 0; j < nc; j++)
+                xb->b_index[k * nc + j] = base + j;
+        }
+        ps_rng_normal_at(xb->key.seed, stream, xb->b_index, nb * nc, xb->b_z);
+    }
+    const double lmax = serial ? 1.0 : cycle_level_max(xb);
+    currents(xb, xb->b_acc, xb->b_var, xb->b_z, nb * nc, lmax, xb->b_cur);
+    for (size_t k = 0; k < nb; k++)
+        cycle_cost(xb, xb->batch[k].n_rows, xb->batch[k].g_energy, c);
+    if (block_hook && nb > 0)
+        st = block_hook(hook_ctx, xb->tile, xb->b_cur, nb, nc);
+    for (size_t k = 0; k < nb && st == PS_OK; k++) {
+        if (cycle_hook)
+            st = cycle_hook(hook_ctx, xb->tile, xb->batch[k].plane, xb->b_cur + k * nc, nc);
+        const double w = serial ? (double)(1u << xb->batch[k].plane) : lmax;
+        double *restrict o = out_ua + xb->batch[k].read * ld;
+        const double *restrict cur = xb->b_cur + k * nc;
+        for (size_t j = 0; j < nc; j++)
+            o[j] += w * cur[j];
+    }
+    return st;
+}
+
+/* Every read of a batch (inputs checked): its cycles' column sums, then
+ * finish_batch. */
 static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
                            const uint32_t *rows, const uint16_t *levels, uint64_t stream,
                            uint64_t first_index, ps_crossbar_cycle_fn cycle_hook,
@@ -635,8 +686,6 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
         const size_t nb0 = nb;
         if (n == 0 && xb->p.zero_skip) {
             c.skipped_cycles += planes; /* no current, no cost */
-        } else if ((st = grow_batch(xb, nb + planes)) != PS_OK) {
-            break;
         } else if (serial) {
             /* Bit plane b's rows at list + b * R, ascending: one branch-free
              * pass per plane up to the highest bit any level has. */
@@ -653,48 +702,21 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
                 }
                 count[b] = cnt;
             }
-            for (uint32_t b = 0; b < bits; b++) {
-                if (count[b] == 0 && xb->p.zero_skip) {
+            for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
+                if (count[b] == 0 && xb->p.zero_skip)
                     c.skipped_cycles++;
-                    continue;
-                }
-                const double e = cycle_sums(xb, xb->list + b * R, NULL, count[b],
-                                            xb->b_acc + nb * nc, xb->b_var + nb * nc);
-                xb->batch[nb++] = (batch_cycle){(uint32_t)i, b, (uint32_t)count[b], e};
+                else
+                    st = push_cycle(xb, &nb, (uint32_t)i, b, xb->list + b * R, NULL, count[b]);
             }
         } else {
-            const double e = cycle_sums(xb, rows + a, levels + a, n, xb->b_acc + nb * nc,
-                                        xb->b_var + nb * nc);
-            xb->batch[nb++] = (batch_cycle){(uint32_t)i, 0, n, e};
+            st = push_cycle(xb, &nb, (uint32_t)i, 0, rows + a, levels + a, n);
         }
         if (read_cycles)
             read_cycles[i] = (uint32_t)(nb - nb0);
     }
-    if (st == PS_OK && xb->sigma > 0.0 && nb > 0) {
-        for (size_t k = 0; k < nb; k++) {
-            const uint64_t base =
-                ((first_index + xb->batch[k].read) * planes + xb->batch[k].plane) * nc;
-            for (size_t j = 0; j < nc; j++)
-                xb->b_index[k * nc + j] = base + j;
-        }
-        ps_rng_normal_at(xb->key.seed, stream, xb->b_index, nb * nc, xb->b_z);
-    }
-    const double lmax = serial ? 1.0 : cycle_level_max(xb);
     if (st == PS_OK)
-        currents(xb, xb->b_acc, xb->b_var, xb->b_z, nb * nc, lmax, xb->b_cur);
-    for (size_t k = 0; k < nb && st == PS_OK; k++)
-        cycle_cost(xb, xb->batch[k].n_rows, xb->batch[k].g_energy, &c);
-    if (st == PS_OK && block_hook && nb > 0)
-        st = block_hook(hook_ctx, xb->tile, xb->b_cur, nb, nc);
-    for (size_t k = 0; k < nb && st == PS_OK; k++) {
-        if (cycle_hook)
-            st = cycle_hook(hook_ctx, xb->tile, xb->batch[k].plane, xb->b_cur + k * nc, nc);
-        const double w = serial ? (double)(1u << xb->batch[k].plane) : lmax;
-        double *restrict o = out_ua + xb->batch[k].read * ld;
-        const double *restrict cur = xb->b_cur + k * nc;
-        for (size_t j = 0; j < nc; j++)
-            o[j] += w * cur[j];
-    }
+        st = finish_batch(xb, nb, stream, first_index, cycle_hook, block_hook, hook_ctx, out_ua,
+                          ld, &c);
     finish_read(xb, &c, cost);
     return st;
 }
@@ -731,6 +753,63 @@ ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t
         return st;
     return run_batch(xb, n_reads, off, rows, levels, ps_rng_substream(xb->noise_stream, batch_key),
                      first_index, NULL, hook, hook_ctx, out_ua, ld, read_cycles, cost);
+}
+
+/* Every cycle's rows below R and strictly ascending; branch-free, so the
+ * check costs a small part of the sums it guards. */
+PS_SIMD_CLONES static bool planes_valid(const uint32_t *restrict off,
+                                        const uint32_t *restrict rows, size_t n_lists, size_t R)
+{
+    uint32_t bad = 0;
+    for (size_t j = 0; j < n_lists; j++) {
+        const uint32_t a = off[j], b = off[j + 1];
+        if (b < a || b - a > R)
+            return false;
+        if (b == a)
+            continue;
+        bad |= rows[a] >= R;
+        for (uint32_t k = a + 1; k < b; k++)
+            bad |= (rows[k] >= R) | (rows[k] <= rows[k - 1]);
+    }
+    return !bad;
+}
+
+ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                                  const uint32_t *rows, uint64_t batch_key, uint64_t first_index,
+                                  ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                  size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost)
+{
+    if (!xb || xb->p.multilevel != PS_XBAR_BIT_SERIAL)
+        return PS_ERR_INVALID_ARG;
+    const size_t P = (size_t)xb->p.input_bits, nc = xb->sensed, R = xb->rows;
+    if (n_reads && (!off || !out_ua || ld < nc || (off[n_reads * P] > off[0] && !rows)))
+        return PS_ERR_INVALID_ARG;
+    if (!planes_valid(off, rows, n_reads * P, R))
+        return PS_ERR_INVALID_ARG;
+    settle(xb);
+    ps_crossbar_stats c;
+    memset(&c, 0, sizeof c);
+    c.reads = n_reads;
+    size_t nb = 0;
+    ps_status st = PS_OK;
+    for (size_t i = 0; i < n_reads && st == PS_OK; i++) {
+        memset(out_ua + i * ld, 0, nc * sizeof *out_ua);
+        const size_t nb0 = nb;
+        for (size_t b = 0; b < P && st == PS_OK; b++) {
+            const uint32_t a = off[i * P + b], n = off[i * P + b + 1] - a;
+            if (n == 0 && xb->p.zero_skip)
+                c.skipped_cycles++; /* no current, no cost */
+            else
+                st = push_cycle(xb, &nb, (uint32_t)i, (uint32_t)b, rows + a, NULL, n);
+        }
+        if (read_cycles)
+            read_cycles[i] = (uint32_t)(nb - nb0);
+    }
+    if (st == PS_OK)
+        st = finish_batch(xb, nb, ps_rng_substream(xb->noise_stream, batch_key), first_index, NULL,
+                          hook, hook_ctx, out_ua, ld, &c);
+    finish_read(xb, &c, cost);
+    return st;
 }
 
 ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,
@@ -1025,80 +1104,44 @@ ps_status ps_crossbar_grid_read_binary(ps_crossbar_grid *g, const uint32_t *acti
     return PS_OK;
 }
 
-ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
-                                      const uint32_t *rows, const uint16_t *levels,
-                                      uint64_t batch_key, uint64_t first_index,
-                                      ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
-                                      ps_crossbar_grid_stats *cost)
+/* A batch's inputs split by row tile (split_levels / split_planes): tile
+ * tr's reads (or cycles) start at off + tr * n_off, their rows (local to the
+ * tile) and levels (NULL: bit planes) at rows/levels + base[tr]. */
+typedef struct grid_split {
+    const uint32_t *off;
+    size_t n_off;
+    const size_t *base;
+} grid_split;
+
+/* Every array reads its row tile's part of the batch; each column tile's
+ * outputs add the row tiles' partial sums in row-tile order (a read every
+ * row tile skips sums to 0). */
+static ps_status read_row_tiles(ps_crossbar_grid *g, const grid_split *sp, bool planes, size_t N,
+                                uint64_t batch_key, uint64_t first_index,
+                                ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                ps_crossbar_stats *sum)
 {
-    if (!g || (n_reads && (!off || !out_ua)) || (n_reads && off[n_reads] > off[0] && (!rows || !levels)))
-        return PS_ERR_INVALID_ARG;
     const ps_crossbar_map *m = &g->map;
-    const size_t RT = (size_t)m->row_tiles, N = n_reads, D = (size_t)m->out_dim;
-    for (size_t i = 0; i < N; i++)
-        for (uint32_t k = off[i]; k < off[i + 1]; k++)
-            if (rows[k] >= (uint64_t)m->in_dim)
-                return PS_ERR_RANGE;
-    const uint64_t adds0 = g->partial_sum_adds;
-    ps_crossbar_stats sum, c;
-    memset(&sum, 0, sizeof sum);
-    if (RT == 1) { /* the reads are the array's: no split, no partial sums */
-        for (int64_t tc = 0; tc < m->col_tiles; tc++) {
-            int64_t c0 = 0;
-            ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, NULL);
-            ps_status st = ps_crossbar_read_batch(g->arrays[tc], N, off, rows, levels, batch_key,
-                                                  first_index, hook, hook_ctx, out_ua + c0, D,
-                                                  NULL, &c);
-            if (st != PS_OK)
-                return st;
-            ps_crossbar_stats_add(&sum, &c);
-        }
-        grid_cost(g, adds0, cost, &sum);
-        return PS_OK;
-    }
-    /* Split every read by row tile: tile tr's inputs, with rows local to
-     * it, are at g->b_rows + base[tr], read i's at b_off[tr * (N + 1) + i]. */
-    const size_t total = N ? off[N] - off[0] : 0;
-    size_t n_off = 0;
-    if (!ps_size_mul(RT, N + 1, &n_off) ||
-        grow_grid(g, total, n_off, N, (size_t)m->cols) != PS_OK)
-        return PS_ERR_NOMEM;
-    size_t *base = g->counts; /* RT + 1 */
-    memset(base, 0, (RT + 1) * sizeof *base);
-    for (size_t i = 0; i < N; i++)
-        for (uint32_t k = off[i]; k < off[i + 1]; k++)
-            base[rows[k] / (size_t)m->rows + 1]++;
-    for (size_t tr = 0; tr < RT; tr++)
-        base[tr + 1] += base[tr];
-    for (size_t tr = 0; tr < RT; tr++)
-        g->b_cursor[tr] = base[tr];
-    for (size_t i = 0; i < N; i++) {
-        for (size_t tr = 0; tr < RT; tr++)
-            g->b_off[tr * (N + 1) + i] = (uint32_t)(g->b_cursor[tr] - base[tr]);
-        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
-            const size_t tr = rows[k] / (size_t)m->rows;
-            const size_t at = g->b_cursor[tr]++;
-            g->b_rows[at] = rows[k] - (uint32_t)(tr * (size_t)m->rows);
-            g->b_levels[at] = levels[k];
-        }
-    }
-    for (size_t tr = 0; tr < RT; tr++)
-        g->b_off[tr * (N + 1) + N] = (uint32_t)(g->b_cursor[tr] - base[tr]);
+    const size_t D = (size_t)m->out_dim;
+    ps_crossbar_stats c;
     for (int64_t tc = 0; tc < m->col_tiles; tc++) {
         int64_t c0 = 0, nc = 0;
         ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, &nc);
         memset(g->b_first, 1, N);
-        for (size_t i = 0; i < N; i++) /* a read every row tile skips sums to 0 */
+        for (size_t i = 0; i < N; i++)
             memset(out_ua + i * D + c0, 0, (size_t)nc * sizeof *out_ua);
-        for (size_t tr = 0; tr < RT; tr++) {
-            const int64_t t = (int64_t)tr * m->col_tiles + tc;
-            ps_status st = ps_crossbar_read_batch(
-                g->arrays[t], N, g->b_off + tr * (N + 1), g->b_rows + base[tr],
-                g->b_levels + base[tr], batch_key, first_index, hook, hook_ctx, g->b_part,
-                (size_t)nc, g->b_cycles, &c);
+        for (size_t tr = 0; tr < (size_t)m->row_tiles; tr++) {
+            ps_crossbar *xb = g->arrays[(int64_t)tr * m->col_tiles + tc];
+            const uint32_t *off = sp->off + tr * sp->n_off, *rows = g->b_rows + sp->base[tr];
+            ps_status st =
+                planes ? ps_crossbar_read_planes(xb, N, off, rows, batch_key, first_index, hook,
+                                                 hook_ctx, g->b_part, (size_t)nc, g->b_cycles, &c)
+                       : ps_crossbar_read_batch(xb, N, off, rows, g->b_levels + sp->base[tr],
+                                                batch_key, first_index, hook, hook_ctx, g->b_part,
+                                                (size_t)nc, g->b_cycles, &c);
             if (st != PS_OK)
                 return st;
-            ps_crossbar_stats_add(&sum, &c);
+            ps_crossbar_stats_add(sum, &c);
             for (size_t i = 0; i < N; i++) {
                 if (g->b_cycles[i] == 0)
                     continue; /* zero-skipped: contributes nothing, costs no addition */
@@ -1115,8 +1158,117 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
             }
         }
     }
-    grid_cost(g, adds0, cost, &sum);
     return PS_OK;
+}
+
+/* Splits n_lists row lists (list j: rows [off[j], off[j + 1]), ascending,
+ * with levels or NULL) by row tile into g's batch buffers; the split's
+ * offsets are g->b_off, n_lists + 1 per row tile. */
+static ps_status split_rows(ps_crossbar_grid *g, size_t n_lists, size_t n_reads,
+                            const uint32_t *off, const uint32_t *rows, const uint16_t *levels,
+                            grid_split *sp)
+{
+    const ps_crossbar_map *m = &g->map;
+    const size_t RT = (size_t)m->row_tiles, R = (size_t)m->rows;
+    const size_t total = n_lists ? off[n_lists] - off[0] : 0;
+    size_t n_off = 0;
+    if (!ps_size_mul(RT, n_lists + 1, &n_off) ||
+        grow_grid(g, total, n_off, n_reads, (size_t)m->cols) != PS_OK)
+        return PS_ERR_NOMEM;
+    size_t *base = g->counts; /* RT + 1 */
+    memset(base, 0, (RT + 1) * sizeof *base);
+    for (uint32_t k = off[0]; k < off[n_lists]; k++)
+        base[rows[k] / R + 1]++;
+    for (size_t tr = 0; tr < RT; tr++)
+        base[tr + 1] += base[tr];
+    for (size_t tr = 0; tr < RT; tr++)
+        g->b_cursor[tr] = base[tr];
+    for (size_t j = 0; j < n_lists; j++) {
+        for (size_t tr = 0; tr < RT; tr++)
+            g->b_off[tr * (n_lists + 1) + j] = (uint32_t)(g->b_cursor[tr] - base[tr]);
+        for (uint32_t k = off[j]; k < off[j + 1]; k++) {
+            const size_t tr = rows[k] / R;
+            const size_t at = g->b_cursor[tr]++;
+            g->b_rows[at] = rows[k] - (uint32_t)(tr * R);
+            if (levels)
+                g->b_levels[at] = levels[k];
+        }
+    }
+    for (size_t tr = 0; tr < RT; tr++)
+        g->b_off[tr * (n_lists + 1) + n_lists] = (uint32_t)(g->b_cursor[tr] - base[tr]);
+    *sp = (grid_split){g->b_off, n_lists + 1, base};
+    return PS_OK;
+}
+
+/* The batch on a grid: per column tile directly when one row tile holds
+ * every row, else split by row tile and merged. */
+static ps_status grid_batch(ps_crossbar_grid *g, size_t N, size_t n_lists, const uint32_t *off,
+                            const uint32_t *rows, const uint16_t *levels, bool planes,
+                            uint64_t batch_key,
+                            uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
+                            double *out_ua, ps_crossbar_grid_stats *cost)
+{
+    const ps_crossbar_map *m = &g->map;
+    for (uint32_t k = n_lists ? off[0] : 0; n_lists && k < off[n_lists]; k++)
+        if (rows[k] >= (uint64_t)m->in_dim)
+            return PS_ERR_RANGE;
+    const uint64_t adds0 = g->partial_sum_adds;
+    ps_crossbar_stats sum, c;
+    memset(&sum, 0, sizeof sum);
+    ps_status st = PS_OK;
+    if (m->row_tiles == 1) { /* the reads are the array's: no split, no partial sums */
+        for (int64_t tc = 0; tc < m->col_tiles && st == PS_OK; tc++) {
+            int64_t c0 = 0;
+            ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, NULL);
+            ps_crossbar *xb = g->arrays[tc];
+            const size_t D = (size_t)m->out_dim;
+            st = planes ? ps_crossbar_read_planes(xb, N, off, rows, batch_key, first_index, hook,
+                                                  hook_ctx, out_ua + c0, D, NULL, &c)
+                        : ps_crossbar_read_batch(xb, N, off, rows, levels, batch_key, first_index,
+                                                 hook, hook_ctx, out_ua + c0, D, NULL, &c);
+            if (st == PS_OK)
+                ps_crossbar_stats_add(&sum, &c);
+        }
+    } else {
+        grid_split sp;
+        st = split_rows(g, n_lists, N, off, rows, levels, &sp);
+        if (st == PS_OK)
+            st = read_row_tiles(g, &sp, planes, N, batch_key, first_index, hook, hook_ctx, out_ua,
+                                &sum);
+    }
+    if (st == PS_OK)
+        grid_cost(g, adds0, cost, &sum);
+    return st;
+}
+
+ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
+                                      const uint32_t *rows, const uint16_t *levels,
+                                      uint64_t batch_key, uint64_t first_index,
+                                      ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                      ps_crossbar_grid_stats *cost)
+{
+    if (!g || (n_reads && (!off || !out_ua)) || (n_reads && off[n_reads] > off[0] && (!rows || !levels)))
+        return PS_ERR_INVALID_ARG;
+    return grid_batch(g, n_reads, n_reads, off, rows, levels, false, batch_key, first_index, hook,
+                      hook_ctx, out_ua, cost);
+}
+
+ps_status ps_crossbar_grid_read_planes(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
+                                       const uint32_t *rows, uint64_t batch_key,
+                                       uint64_t first_index, ps_crossbar_block_fn hook,
+                                       void *hook_ctx, double *out_ua,
+                                       ps_crossbar_grid_stats *cost)
+{
+    if (!g || g->n_arrays < 1)
+        return PS_ERR_INVALID_ARG;
+    const ps_crossbar_params *p = ps_crossbar_get_params(g->arrays[0]);
+    if (p->multilevel != PS_XBAR_BIT_SERIAL)
+        return PS_ERR_INVALID_ARG;
+    const size_t n_lists = n_reads * (size_t)p->input_bits;
+    if (n_reads && (!off || !out_ua || (off[n_lists] > off[0] && !rows)))
+        return PS_ERR_INVALID_ARG;
+    return grid_batch(g, n_reads, n_lists, off, rows, NULL, true, batch_key, first_index, hook,
+                      hook_ctx, out_ua, cost);
 }
 
 ps_status ps_crossbar_grid_read_levels(ps_crossbar_grid *g, const uint16_t *levels,

@@ -173,6 +173,15 @@ ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t
                                  double *out_ua, size_t ld, uint32_t *read_cycles,
                                  ps_crossbar_stats *cost);
 
+/* The same reads already split into bit-serial cycles (bit_serial arrays
+ * only): cycle b of read i drives rows[off[i * input_bits + b] ..
+ * off[i * input_bits + b + 1]), ascending, at full scale. Bit for bit what
+ * ps_crossbar_read_batch gives for the levels those planes encode. */
+ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                                  const uint32_t *rows, uint64_t batch_key, uint64_t first_index,
+                                  ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                  size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost);
+
 /* ---- Mapping a large matrix onto several arrays ------------------------ */
 
 /* in_dim x out_dim weights on arrays of rows x cols pairs: tile (tr, tc)
@@ -235,6 +244,12 @@ ps_status ps_crossbar_grid_read_batch(ps_crossbar_grid *g, size_t n_reads, const
                                       uint64_t batch_key, uint64_t first_index,
                                       ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
                                       ps_crossbar_grid_stats *cost);
+/* The same with reads split into bit-serial cycles, as ps_crossbar_read_planes. */
+ps_status ps_crossbar_grid_read_planes(ps_crossbar_grid *g, size_t n_reads, const uint32_t *off,
+                                       const uint32_t *rows, uint64_t batch_key,
+                                       uint64_t first_index, ps_crossbar_block_fn hook,
+                                       void *hook_ctx, double *out_ua,
+                                       ps_crossbar_grid_stats *cost);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@ typedef struct layer_state {
     uint16_t *levels;        /* the output as the next layer's input levels */
     double scale;            /* value of one output level */
     ps_patch_lists patches;  /* conv: this step's nonzero inputs per position */
+    ps_plane_lists planes;   /* conv, bit-serial: this step's rows per position and bit */
     uint32_t *nz_rows;       /* linear: nonzero inputs, rows entries */
     uint16_t *nz_levels;
     double *out_ua;          /* positions x cols: a step's reads */
@@ -77,6 +78,7 @@ static void free_layer(layer_state *s)
     free(s->spikes);
     free(s->levels);
     ps_patch_lists_free(&s->patches);
+    ps_plane_lists_free(&s->planes);
     free(s->nz_rows);
     free(s->nz_levels);
     free(s->out_ua);
@@ -304,10 +306,23 @@ static ps_status layer_currents(ps_golden *g, int64_t i, const uint16_t *in, dou
         return PS_OK;
     }
     const int64_t positions = l->out_h * l->out_w;
-    ps_patch_lists *pl = &s->patches;
-    if ((st = ps_layer_patch_lists(l, in, 0, positions, pl)) != PS_OK ||
-        (st = read_weights(g, l, s, (size_t)positions, pl->off, pl->row, pl->level, layer_key)) !=
-            PS_OK)
+    if (g->cfg.crossbar.multilevel == PS_XBAR_BIT_SERIAL) {
+        /* bit-serial: the cycles straight from bit images of the input */
+        ps_plane_lists *pp = &s->planes;
+        uint64_t ops = 0;
+        if ((st = ps_layer_plane_lists(l, in, NULL, 0, g->cfg.crossbar.input_bits, 0, positions,
+                                       0, l->rows, s->kept_per_row, &ops, pp)) != PS_OK)
+            return st;
+        g->synaptic_ops += ops;
+        g->dense_macs += (uint64_t)(l->rows * l->cols * positions);
+        st = ps_crossbar_grid_read_planes(s->grid, (size_t)positions, pp->off, pp->row, layer_key,
+                                          0, g->adc ? adc_hook : NULL, g->adc, s->out_ua, NULL);
+    } else {
+        ps_patch_lists *pl = &s->patches;
+        if ((st = ps_layer_patch_lists(l, in, 0, positions, pl)) == PS_OK)
+            st = read_weights(g, l, s, (size_t)positions, pl->off, pl->row, pl->level, layer_key);
+    }
+    if (st != PS_OK)
         return st;
     for (int64_t pos = 0; pos < positions; pos++)
         for (int64_t c = 0; c < l->cols; c++)

@@ -1,5 +1,6 @@
 #include "network.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,17 +270,105 @@ void ps_patch_lists_free(ps_patch_lists *pl)
     memset(pl, 0, sizeof *pl);
 }
 
+ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const uint32_t *inputs,
+                               size_t n_in, int64_t planes, int64_t pos0, int64_t npos, int64_t r0,
+                               int64_t r1, const uint32_t *per_row, uint64_t *per_row_sum,
+                               ps_plane_lists *pl)
+{
+    if (!l || !levels || !pl || (n_in && !inputs) || l->kind != PS_LAYER_CONV2D || pos0 < 0 ||
+        npos < 0 || pos0 + npos > l->out_h * l->out_w || planes < 1 || planes > 16 || r0 < 0 ||
+        r1 < r0 || r1 > l->rows || (per_row && !per_row_sum))
+        return PS_ERR_INVALID_ARG;
+    const size_t P = (size_t)planes, n_cyc = (size_t)npos * P;
+    const size_t n_scan = inputs ? n_in : (size_t)ps_layer_in_size(l);
+    ps_status st = grow(&pl->off, &pl->cap_off, n_cyc + 1, sizeof *pl->off);
+    if (st == PS_OK)
+        st = grow(&pl->cursor, &pl->cap_cursor, n_cyc, sizeof *pl->cursor);
+    if (st != PS_OK)
+        return st;
+    pl->planes = planes;
+    /* Count per cycle, then place: inputs in (c, y, x) order give every
+     * cycle its rows ascending. Cycle j = position * P + plane. */
+    uint32_t *restrict cnt = pl->off + 1;
+    memset(pl->off, 0, (n_cyc + 1) * sizeof *pl->off);
+    const int64_t hw = l->in_h * l->in_w;
+    const uint32_t lo = (uint32_t)r0, span = (uint32_t)(r1 - r0);
+    uint64_t sum = 0;
+    for (size_t k2 = 0; k2 < n_scan; k2++) {
+        const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
+        const uint32_t v = levels[i];
+        if (!v)
+            continue;
+        const int64_t ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        const uint32_t first = (uint32_t)__builtin_ctz(v);
+        for (uint32_t b = v >> first, p = first; b; b >>= 1, p++) {
+            uint32_t *restrict c = cnt + p;
+            if (!(b & 1u))
+                continue;
+            if (per_row && p == first) /* each (input, row) once, at its lowest bit */
+                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
+                    if (row - lo < span) {
+                        c[(size_t)pos * P]++;
+                        sum += per_row[row];
+                    }
+                });
+            else
+                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
+                    if (row - lo < span)
+                        c[(size_t)pos * P]++;
+                });
+        }
+    }
+    if (per_row)
+        *per_row_sum = sum;
+    for (size_t j = 0; j < n_cyc; j++)
+        pl->off[j + 1] += pl->off[j];
+    if ((st = grow(&pl->row, &pl->cap_row, pl->off[n_cyc], sizeof *pl->row)) != PS_OK)
+        return st;
+    uint32_t *restrict cur = pl->cursor, *restrict out = pl->row;
+    memcpy(cur, pl->off, n_cyc * sizeof *cur);
+    for (size_t k2 = 0; k2 < n_scan; k2++) {
+        const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
+        const uint32_t v = levels[i];
+        if (!v)
+            continue;
+        const int64_t ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
+        for (uint32_t b = v, p = 0; b; b >>= 1, p++) {
+            uint32_t *restrict c = cur + p;
+            if (b & 1u)
+                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
+                    if (row - lo < span)
+                        out[c[(size_t)pos * P]++] = row - lo;
+                });
+        }
+    }
+    return PS_OK;
+}
+
+void ps_plane_lists_free(ps_plane_lists *pl)
+{
+    if (!pl)
+        return;
+    free(pl->off);
+    free(pl->row);
+    free(pl->cursor);
+    memset(pl, 0, sizeof *pl);
+}
+
 void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out)
 {
+    /* Row by row: contiguous loads, no index arithmetic per element (the
+     * window sums fit 16 bits: ps_network_input_levels checks them). */
+    const int64_t k = l->kernel, s = l->stride, W = l->out_w;
     for (int64_t c = 0; c < l->out_c; c++) {
         for (int64_t oy = 0; oy < l->out_h; oy++) {
-            for (int64_t ox = 0; ox < l->out_w; ox++) {
-                uint32_t sum = 0;
-                for (int64_t ky = 0; ky < l->kernel; ky++)
-                    for (int64_t kx = 0; kx < l->kernel; kx++)
-                        sum += levels[(c * l->in_h + oy * l->stride + ky) * l->in_w +
-                                      ox * l->stride + kx];
-                out[(c * l->out_h + oy) * l->out_w + ox] = (uint16_t)sum;
+            uint16_t *restrict o = out + (c * l->out_h + oy) * W;
+            memset(o, 0, (size_t)W * sizeof *o);
+            for (int64_t ky = 0; ky < k; ky++) {
+                const uint16_t *restrict in = levels + (c * l->in_h + oy * s + ky) * l->in_w;
+                for (int64_t kx = 0; kx < k; kx++)
+                    for (int64_t ox = 0; ox < W; ox++)
+                        o[ox] = (uint16_t)(o[ox] + in[ox * s + kx]);
             }
         }
     }

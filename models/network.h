@@ -110,6 +110,29 @@ ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
                                   ps_patch_lists *pl);
 void ps_patch_lists_free(ps_patch_lists *pl);
 
+/* The same reads split into bit-serial cycles: cycle b of position pos0 + i
+ * drives the rows (ascending, minus r0) among [r0, r1) whose input level has
+ * bit b set, entries [off[i * planes + b], off[i * planes + b + 1]) of row;
+ * found event by event like the patch lists, with no per-cycle split after.
+ * Zero the struct before the first call, ps_plane_lists_free after the last. */
+typedef struct ps_plane_lists {
+    int64_t planes;
+    uint32_t *off;    /* npos * planes + 1 */
+    uint32_t *row;
+    uint32_t *cursor; /* scratch, npos * planes */
+    size_t cap_off, cap_row, cap_cursor;
+} ps_plane_lists;
+
+/* inputs: the nonzero input indices ascending, or NULL to scan levels.
+ * per_row (by matrix row, may be NULL): *per_row_sum = its sum over every
+ * (position, row) entry with a nonzero input, each once (kept pairs per row
+ * give the synaptic operations). */
+ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const uint32_t *inputs,
+                               size_t n_in, int64_t planes, int64_t pos0, int64_t npos, int64_t r0,
+                               int64_t r1, const uint32_t *per_row, uint64_t *per_row_sum,
+                               ps_plane_lists *pl);
+void ps_plane_lists_free(ps_plane_lists *pl);
+
 /* Average pooling on levels: out[c, oy, ox] = sum of the window (the scale
  * divides by kernel^2 outside). */
 void ps_layer_pool_levels(const ps_layer *l, const uint16_t *levels, uint16_t *out);

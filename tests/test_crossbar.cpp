@@ -756,3 +756,115 @@ TEST(Crossbar, GridBatchEqualsSingleReads)
     ps_crossbar_grid_destroy(g);
     ps_device_destroy(dev);
 }
+
+namespace {
+
+// The bit-serial cycles of reads given as (rows, levels): cycle b of read i
+// at off[i * planes + b], the rows whose level has bit b set.
+void split_planes(const std::vector<uint32_t> &off, const std::vector<uint32_t> &rows,
+                  const std::vector<uint16_t> &lv, uint32_t planes, std::vector<uint32_t> &p_off,
+                  std::vector<uint32_t> &p_rows)
+{
+    p_off = {0};
+    p_rows.clear();
+    for (size_t i = 0; i + 1 < off.size(); i++)
+        for (uint32_t b = 0; b < planes; b++) {
+            for (uint32_t k = off[i]; k < off[i + 1]; k++)
+                if (lv[k] >> b & 1)
+                    p_rows.push_back(rows[k]);
+            p_off.push_back((uint32_t)p_rows.size());
+        }
+}
+
+} // namespace
+
+// Reads given as bit planes are the same reads: currents, noise, cycles per
+// read and costs equal ps_crossbar_read_batch's bit for bit, with noise on.
+TEST(Crossbar, PlaneReadsEqualBatchReads)
+{
+    Rig r(30, 7, 0.04);
+    r.build();
+    const auto gp = matrix(30 * 7, 13, 0, 50), gn = matrix(30 * 7, 14, 0, 50);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+    for (uint32_t i = 0; i < 6; i++) {
+        if (i != 2)
+            for (uint32_t k = i; k < 30; k += 3 + i) {
+                rows.push_back(k);
+                lv.push_back((uint16_t)(1 + (k * 7 + i) % 15));
+            }
+        off.push_back((uint32_t)rows.size());
+    }
+    std::vector<uint32_t> p_off, p_rows;
+    split_planes(off, rows, lv, (uint32_t)r.xp.input_bits, p_off, p_rows);
+    std::vector<double> want(6 * 9), got(6 * 9);
+    std::vector<uint32_t> want_cyc(6), got_cyc(6);
+    ps_crossbar_stats cw, cg;
+    ASSERT_EQ(ps_crossbar_read_batch(r.xb, 6, off.data(), rows.data(), lv.data(), 99, 10, nullptr,
+                                     nullptr, want.data(), 9, want_cyc.data(), &cw),
+              PS_OK);
+    ASSERT_EQ(ps_crossbar_read_planes(r.xb, 6, p_off.data(), p_rows.data(), 99, 10, nullptr,
+                                      nullptr, got.data(), 9, got_cyc.data(), &cg),
+              PS_OK);
+    for (uint32_t i = 0; i < 6; i++)
+        EXPECT_EQ(std::memcmp(got.data() + i * 9, want.data() + i * 9, 7 * sizeof(double)), 0)
+            << "read " << i;
+    EXPECT_EQ(got_cyc, want_cyc);
+    EXPECT_EQ(cg.cycles, cw.cycles);
+    EXPECT_EQ(cg.skipped_cycles, cw.skipped_cycles);
+    EXPECT_EQ(cg.active_rows, cw.active_rows);
+    EXPECT_EQ(cg.energy_pj, cw.energy_pj);
+    // Rows out of order or past the array are refused.
+    std::swap(p_rows[0], p_rows[1]);
+    EXPECT_EQ(ps_crossbar_read_planes(r.xb, 6, p_off.data(), p_rows.data(), 99, 10, nullptr,
+                                      nullptr, got.data(), 9, nullptr, nullptr),
+              PS_ERR_INVALID_ARG);
+    std::swap(p_rows[0], p_rows[1]);
+    p_rows.back() = 30;
+    EXPECT_EQ(ps_crossbar_read_planes(r.xb, 6, p_off.data(), p_rows.data(), 99, 10, nullptr,
+                                      nullptr, got.data(), 9, nullptr, nullptr),
+              PS_ERR_INVALID_ARG);
+}
+
+// The same on a grid of 3 x 3 arrays (rows split across row tiles, partial
+// sums merged), noise on.
+TEST(Crossbar, GridPlaneReadsEqualGridBatchReads)
+{
+    ps_device_params dp;
+    ps_crossbar_params xp;
+    ps_params_set_defaults(&ps_device_param_table, &dp);
+    ps_params_set_defaults(&ps_crossbar_param_table, &xp);
+    dp.read_noise_rel = 0.03;
+    xp.rows = 16, xp.cols = 4;
+    ps_device *dev = nullptr;
+    ps_crossbar_grid *g = nullptr;
+    ps_error err{};
+    ASSERT_EQ(ps_device_create(&dp, nullptr, &err, &dev), PS_OK);
+    ASSERT_EQ(ps_crossbar_grid_create(&xp, dev, nullptr, {3, 4}, 40, 9, &err, &g), PS_OK);
+    const auto gp = matrix(40 * 9, 15, 0, 30), gn = matrix(40 * 9, 16, 0, 30);
+    ASSERT_EQ(ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+    for (uint32_t i = 0; i < 5; i++) {
+        for (uint32_t k = i * 3; k < 40; k += 5)
+            rows.push_back(k), lv.push_back((uint16_t)(1 + k % 15));
+        off.push_back((uint32_t)rows.size());
+    }
+    std::vector<uint32_t> p_off, p_rows;
+    split_planes(off, rows, lv, (uint32_t)xp.input_bits, p_off, p_rows);
+    std::vector<double> want(5 * 9), got(5 * 9);
+    ps_crossbar_grid_stats cw, cg;
+    ASSERT_EQ(ps_crossbar_grid_read_batch(g, 5, off.data(), rows.data(), lv.data(), 7, 3, nullptr,
+                                          nullptr, want.data(), &cw),
+              PS_OK);
+    ASSERT_EQ(ps_crossbar_grid_read_planes(g, 5, p_off.data(), p_rows.data(), 7, 3, nullptr,
+                                           nullptr, got.data(), &cg),
+              PS_OK);
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(double)), 0);
+    EXPECT_EQ(cg.arrays.cycles, cw.arrays.cycles);
+    EXPECT_EQ(cg.partial_sum_adds, cw.partial_sum_adds);
+    EXPECT_EQ(cg.arrays.energy_pj, cw.arrays.energy_pj);
+    ps_crossbar_grid_destroy(g);
+    ps_device_destroy(dev);
+}
