@@ -755,23 +755,25 @@ ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t
                      first_index, NULL, hook, hook_ctx, out_ua, ld, read_cycles, cost);
 }
 
-/* Every cycle's rows below R and strictly ascending; branch-free, so the
- * check costs a small part of the sums it guards. */
+/* Every list's rows below R and strictly ascending, in whole-batch passes
+ * that vectorise (the check costs a small part of the sums it guards): the
+ * descents of the whole row array, less those where a list begins. */
 PS_SIMD_CLONES static bool planes_valid(const uint32_t *restrict off,
                                         const uint32_t *restrict rows, size_t n_lists, size_t R)
 {
-    uint32_t bad = 0;
-    for (size_t j = 0; j < n_lists; j++) {
-        const uint32_t a = off[j], b = off[j + 1];
-        if (b < a || b - a > R)
+    for (size_t j = 0; j < n_lists; j++)
+        if (off[j + 1] < off[j] || off[j + 1] - off[j] > R)
             return false;
-        if (b == a)
-            continue;
-        bad |= rows[a] >= R;
-        for (uint32_t k = a + 1; k < b; k++)
-            bad |= (rows[k] >= R) | (rows[k] <= rows[k - 1]);
-    }
-    return !bad;
+    const uint32_t a = off[0], b = off[n_lists];
+    uint32_t over = 0, descents = 0;
+    for (uint32_t k = a; k < b; k++)
+        over |= rows[k] >= R;
+    for (uint32_t k = a + 1; k < b; k++)
+        descents += rows[k] <= rows[k - 1];
+    for (size_t j = 1; j < n_lists; j++) /* each list start once */
+        if (off[j] > off[j - 1] && off[j] < b)
+            descents -= rows[off[j]] <= rows[off[j] - 1];
+    return !over && descents == 0;
 }
 
 ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
@@ -1209,9 +1211,11 @@ static ps_status grid_batch(ps_crossbar_grid *g, size_t N, size_t n_lists, const
                             double *out_ua, ps_crossbar_grid_stats *cost)
 {
     const ps_crossbar_map *m = &g->map;
+    uint32_t over = 0; /* one branch-free pass */
     for (uint32_t k = n_lists ? off[0] : 0; n_lists && k < off[n_lists]; k++)
-        if (rows[k] >= (uint64_t)m->in_dim)
-            return PS_ERR_RANGE;
+        over |= rows[k] >= (uint64_t)m->in_dim;
+    if (over)
+        return PS_ERR_RANGE;
     const uint64_t adds0 = g->partial_sum_adds;
     ps_crossbar_stats sum, c;
     memset(&sum, 0, sizeof sum);

@@ -270,6 +270,45 @@ void ps_patch_lists_free(ps_patch_lists *pl)
     memset(pl, 0, sizeof *pl);
 }
 
+/* The readers of input (ci, y, x) among positions [pos0, pos0 + npos) and
+ * rows [r0, r1), as runs: reader t of a run is position pos - t (relative
+ * to pos0) at row + t * stride (one kernel row, kx stepping by the stride).
+ * Returns the number of runs written (at most kernel). */
+static inline int64_t div_by(int64_t a, int64_t s) { return s == 1 ? a : a / s; }
+static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static size_t reader_runs(const ps_layer *l, int64_t ci, int64_t y, int64_t x, int64_t pos0,
+                          int64_t npos, int64_t r0, int64_t r1, reader_run *runs)
+{
+    /* No division at stride 1 (div_by): this runs for every event. */
+    const int64_t k = l->kernel, s = l->stride, ty = y + l->padding, tx = x + l->padding;
+    const int64_t ky_lo = max64(0, ty - s * (l->out_h - 1)), ky_hi = min64(k - 1, ty);
+    size_t n = 0;
+    for (int64_t ky = ky_lo; ky <= ky_hi; ky++) {
+        const int64_t dy = ty - ky; /* oy * s */
+        if (s > 1 && dy % s)
+            continue;
+        const int64_t prow = div_by(dy, s) * l->out_w, rbase = (ci * k + ky) * k;
+        /* ox = (tx - kx) / s for kx in [0, k) with kx = tx (mod s); the
+         * position prow + ox in [pos0, pos0 + npos); the row rbase + tx - ox * s
+         * in [r0, r1) */
+        const int64_t lo_r = rbase + tx - r0, hi_r = rbase + tx - (r1 - 1);
+        if (lo_r < 0)
+            continue;
+        const int64_t ox_hi = min64(min64(div_by(tx, s), l->out_w - 1),
+                                    min64(pos0 + npos - 1 - prow, div_by(lo_r, s)));
+        const int64_t ox_lo = max64(max64(tx - (k - 1) > 0 ? div_by(tx - (k - 1) + s - 1, s) : 0,
+                                          pos0 - prow),
+                                    hi_r > 0 ? div_by(hi_r + s - 1, s) : 0);
+        if (ox_lo > ox_hi)
+            continue;
+        runs[n++] = (reader_run){(uint32_t)(prow + ox_hi - pos0),
+                                 (uint32_t)(rbase + tx - ox_hi * s), (uint32_t)(ox_hi - ox_lo + 1)};
+    }
+    return n;
+}
+
 ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const uint32_t *inputs,
                                size_t n_in, int64_t planes, int64_t pos0, int64_t npos, int64_t r0,
                                int64_t r1, const uint32_t *per_row, uint64_t *per_row_sum,
@@ -279,68 +318,67 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         npos < 0 || pos0 + npos > l->out_h * l->out_w || planes < 1 || planes > 16 || r0 < 0 ||
         r1 < r0 || r1 > l->rows || (per_row && !per_row_sum))
         return PS_ERR_INVALID_ARG;
-    const size_t P = (size_t)planes, n_cyc = (size_t)npos * P;
+    const size_t P = (size_t)planes, n_cyc = (size_t)npos * P, k = (size_t)l->kernel;
     const size_t n_scan = inputs ? n_in : (size_t)ps_layer_in_size(l);
     ps_status st = grow(&pl->off, &pl->cap_off, n_cyc + 1, sizeof *pl->off);
-    if (st == PS_OK)
-        st = grow(&pl->cursor, &pl->cap_cursor, n_cyc, sizeof *pl->cursor);
     if (st != PS_OK)
         return st;
     pl->planes = planes;
-    /* Count per cycle, then place: inputs in (c, y, x) order give every
-     * cycle its rows ascending. Cycle j = position * P + plane. */
-    uint32_t *restrict cnt = pl->off + 1;
-    memset(pl->off, 0, (n_cyc + 1) * sizeof *pl->off);
-    const int64_t hw = l->in_h * l->in_w;
-    const uint32_t lo = (uint32_t)r0, span = (uint32_t)(r1 - r0);
-    uint64_t sum = 0;
+    /* Every nonzero input's reader runs, with its level in run_level. */
+    int64_t cur_c = 0, cur_y = 0, cy_end = l->in_w; /* input row (c, y) ends at cy_end */
+    size_t n_runs = 0;
     for (size_t k2 = 0; k2 < n_scan; k2++) {
         const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
-        const uint32_t v = levels[i];
+        const uint16_t v = levels[i];
         if (!v)
             continue;
-        const int64_t ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
-        const uint32_t first = (uint32_t)__builtin_ctz(v);
-        for (uint32_t b = v >> first, p = first; b; b >>= 1, p++) {
-            uint32_t *restrict c = cnt + p;
-            if (!(b & 1u))
-                continue;
-            if (per_row && p == first) /* each (input, row) once, at its lowest bit */
-                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
-                    if (row - lo < span) {
-                        c[(size_t)pos * P]++;
-                        sum += per_row[row];
-                    }
-                });
-            else
-                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
-                    if (row - lo < span)
-                        c[(size_t)pos * P]++;
-                });
+        if ((st = grow(&pl->runs, &pl->cap_runs, n_runs + k, sizeof *pl->runs)) != PS_OK ||
+            (st = grow(&pl->run_level, &pl->cap_run_level, n_runs + k, sizeof *pl->run_level)) !=
+                PS_OK)
+            return st;
+        /* (c, y, x) of input i, carried along the scan: no division per event */
+        while (i >= cy_end) {
+            cy_end += l->in_w;
+            if (++cur_y == l->in_h)
+                cur_y = 0, cur_c++;
         }
+        const size_t n = reader_runs(l, cur_c, cur_y, i - (cy_end - l->in_w), pos0, npos, r0, r1,
+                                     pl->runs + n_runs);
+        for (size_t j = 0; j < n; j++)
+            pl->run_level[n_runs + j] = v;
+        n_runs += n;
+    }
+    /* Count per cycle (cycle j = position * P + plane), then place: inputs
+     * in (c, y, x) order give every cycle its rows ascending. */
+    const uint32_t s = (uint32_t)l->stride, lo = (uint32_t)r0;
+    uint32_t *restrict cnt = pl->off + 1;
+    memset(pl->off, 0, (n_cyc + 1) * sizeof *pl->off);
+    uint64_t sum = 0;
+    for (size_t j = 0; j < n_runs; j++) {
+        const reader_run r = pl->runs[j];
+        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++)
+            if (b & 1u)
+                for (uint32_t t = 0; t < r.n; t++)
+                    cnt[(size_t)(r.pos - t) * P + p]++;
+        if (per_row)
+            for (uint32_t t = 0; t < r.n; t++)
+                sum += per_row[r.row + t * s];
     }
     if (per_row)
         *per_row_sum = sum;
     for (size_t j = 0; j < n_cyc; j++)
         pl->off[j + 1] += pl->off[j];
-    if ((st = grow(&pl->row, &pl->cap_row, pl->off[n_cyc], sizeof *pl->row)) != PS_OK)
+    if ((st = grow(&pl->row, &pl->cap_row, pl->off[n_cyc], sizeof *pl->row)) != PS_OK ||
+        (st = grow(&pl->cursor, &pl->cap_cursor, n_cyc, sizeof *pl->cursor)) != PS_OK)
         return st;
     uint32_t *restrict cur = pl->cursor, *restrict out = pl->row;
     memcpy(cur, pl->off, n_cyc * sizeof *cur);
-    for (size_t k2 = 0; k2 < n_scan; k2++) {
-        const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
-        const uint32_t v = levels[i];
-        if (!v)
-            continue;
-        const int64_t ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
-        for (uint32_t b = v, p = 0; b; b >>= 1, p++) {
-            uint32_t *restrict c = cur + p;
+    for (size_t j = 0; j < n_runs; j++) {
+        const reader_run r = pl->runs[j];
+        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++)
             if (b & 1u)
-                FOR_EACH_READER(l, ci, y, x, pos0, npos, {
-                    if (row - lo < span)
-                        out[c[(size_t)pos * P]++] = row - lo;
-                });
-        }
+                for (uint32_t t = 0; t < r.n; t++)
+                    out[cur[(size_t)(r.pos - t) * P + p]++] = r.row + t * s - lo;
     }
     return PS_OK;
 }
@@ -352,6 +390,8 @@ void ps_plane_lists_free(ps_plane_lists *pl)
     free(pl->off);
     free(pl->row);
     free(pl->cursor);
+    free(pl->runs);
+    free(pl->run_level);
     memset(pl, 0, sizeof *pl);
 }
 

@@ -115,12 +115,18 @@ void ps_patch_lists_free(ps_patch_lists *pl);
  * bit b set, entries [off[i * planes + b], off[i * planes + b + 1]) of row;
  * found event by event like the patch lists, with no per-cycle split after.
  * Zero the struct before the first call, ps_plane_lists_free after the last. */
+typedef struct reader_run {
+    uint32_t pos, row, n;
+} reader_run;
+
 typedef struct ps_plane_lists {
     int64_t planes;
     uint32_t *off;    /* npos * planes + 1 */
     uint32_t *row;
     uint32_t *cursor; /* scratch, npos * planes */
-    size_t cap_off, cap_row, cap_cursor;
+    reader_run *runs; /* scratch: the nonzero inputs' readers */
+    uint16_t *run_level;
+    size_t cap_off, cap_row, cap_cursor, cap_runs, cap_run_level;
 } ps_plane_lists;
 
 /* inputs: the nonzero input indices ascending, or NULL to scan levels.

@@ -208,6 +208,7 @@ class ChipImpl {
     std::vector<uint8_t> home_spk;
     // scratch of tile_compute
     ps_patch_lists patches{};
+    ps_plane_lists plane_lists{};
     std::vector<uint32_t> nz_rows, block_off, block_rows, block_cycles;
     std::vector<uint16_t> nz_levels, block_levels;
     void block_done(BlockRt &b, uint64_t at);
@@ -533,6 +534,7 @@ void ChipImpl::release()
         ps_lif_destroy(T.lif);
     }
     ps_patch_lists_free(&patches);
+    ps_plane_lists_free(&plane_lists);
     ps_mapper_destroy(map);
     ps_early_stop_destroy(es);
     ps_dac_destroy(dac);
@@ -701,10 +703,10 @@ void ChipImpl::tile_compute(TileRt &T)
     for (auto &b : T.blocks)
         blocks[(size_t)b].work_cycles = 0;
     // The tile's nonzero inputs per output position of each replica (event
-    // by event, ps_layer_patch_lists); blocks of one replica are consecutive
-    // and share them. Each block reads all its replica's positions in one
-    // batch (the golden model's keys: the layer's step key, read number =
-    // position) from the run of its own rows in each position's inputs.
+    // by event: bit-serial conv as plane lists of each block's rows, else
+    // patch lists shared by the replica's consecutive blocks). Each block
+    // reads all its replica's positions in one batch (the golden model's
+    // keys: the layer's step key, read number = position).
     std::sort(T.touched.begin(), T.touched.end()); // the nonzero inputs, ascending
     uint32_t lin_off[2] = {0, 0};
     if (l->kind == PS_LAYER_LINEAR)
@@ -712,6 +714,7 @@ void ChipImpl::tile_compute(TileRt &T)
             nz_rows[lin_off[1]] = r;
             nz_levels[lin_off[1]++] = T.in[r];
         }
+    const bool planes = cfg.crossbar.multilevel == PS_XBAR_BIT_SERIAL && l->kind != PS_LAYER_LINEAR;
     for (size_t i0 = 0; i0 < T.blocks.size();) {
         const ps_mapper_block &first = blocks[(size_t)T.blocks[i0]].m;
         size_t i1 = i0;
@@ -719,37 +722,59 @@ void ChipImpl::tile_compute(TileRt &T)
             i1++;
         const uint32_t *off = lin_off, *rows = nz_rows.data();
         const uint16_t *lv = nz_levels.data();
-        if (l->kind != PS_LAYER_LINEAR) {
+        if (l->kind != PS_LAYER_LINEAR && !planes) {
             check(ps_layer_patch_lists_of(l, T.in.data(), T.touched.data(), T.touched.size(),
                                           first.pos0, first.npos, &patches),
                   "patch lists");
             off = patches.off, rows = patches.row, lv = patches.level;
         }
         const size_t npos = (size_t)first.npos;
+        int64_t planes_r0 = -1, planes_r1 = -1; // the row range plane_lists holds
         for (size_t i = i0; i < i1; i++) {
             BlockRt &B = blocks[(size_t)T.blocks[i]];
             const uint32_t r0 = (uint32_t)B.m.row0, r1 = (uint32_t)(B.m.row0 + B.m.nrows);
-            // this block's rows of every position, local to its array
-            block_off.assign(npos + 1, 0);
-            block_rows.clear();
-            block_levels.clear();
-            for (size_t p = 0; p < npos; p++) {
-                const uint32_t *e = rows + off[p], *end = rows + off[p + 1];
-                for (const uint32_t *k = std::lower_bound(e, end, r0); k != end && *k < r1; k++) {
-                    block_rows.push_back(*k - r0);
-                    block_levels.push_back(lv[k - rows]);
-                    if (B.m.tc == 0) // counted once per row, not per column tile
-                        synaptic_ops += L.kept_per_row[*k];
-                }
-                block_off[p + 1] = (uint32_t)block_rows.size();
-            }
-            block_cycles.resize(npos);
             AdcHookCtx h{T.adc, (size_t)B.m.ncols, cfg.chip.ideal_adc, &T.conversions};
-            check(ps_crossbar_read_batch(B.array, npos, block_off.data(), block_rows.data(),
-                                         block_levels.data(), layer_key, (uint64_t)first.pos0,
-                                         tile_adc_hook, &h, B.psum.data(), (size_t)B.m.ncols,
-                                         block_cycles.data(), nullptr),
-                  "crossbar read");
+            block_cycles.resize(npos);
+            if (planes) {
+                // bit-serial conv: this block's cycles straight from the inputs
+                // (rebuilt only for a new row range: column tiles share them)
+                if (B.m.tc == 0 || planes_r0 != B.m.row0 || planes_r1 != B.m.row0 + B.m.nrows) {
+                    uint64_t ops = 0;
+                    check(ps_layer_plane_lists(l, T.in.data(), T.touched.data(), T.touched.size(),
+                                               cfg.crossbar.input_bits, first.pos0, first.npos,
+                                               B.m.row0, B.m.row0 + B.m.nrows,
+                                               B.m.tc == 0 ? L.kept_per_row.data() : nullptr,
+                                               &ops, &plane_lists),
+                          "plane lists");
+                    synaptic_ops += ops; // counted once per row, not per column tile
+                    planes_r0 = B.m.row0, planes_r1 = B.m.row0 + B.m.nrows;
+                }
+                check(ps_crossbar_read_planes(B.array, npos, plane_lists.off, plane_lists.row,
+                                              layer_key, (uint64_t)first.pos0, tile_adc_hook, &h,
+                                              B.psum.data(), (size_t)B.m.ncols,
+                                              block_cycles.data(), nullptr),
+                      "crossbar read");
+            } else {
+                // this block's rows of every position, local to its array
+                block_off.assign(npos + 1, 0);
+                block_rows.clear();
+                block_levels.clear();
+                for (size_t p = 0; p < npos; p++) {
+                    const uint32_t *e = rows + off[p], *end = rows + off[p + 1];
+                    for (const uint32_t *k = std::lower_bound(e, end, r0); k != end && *k < r1; k++) {
+                        block_rows.push_back(*k - r0);
+                        block_levels.push_back(lv[k - rows]);
+                        if (B.m.tc == 0) // counted once per row, not per column tile
+                            synaptic_ops += L.kept_per_row[*k];
+                    }
+                    block_off[p + 1] = (uint32_t)block_rows.size();
+                }
+                check(ps_crossbar_read_batch(B.array, npos, block_off.data(), block_rows.data(),
+                                             block_levels.data(), layer_key, (uint64_t)first.pos0,
+                                             tile_adc_hook, &h, B.psum.data(), (size_t)B.m.ncols,
+                                             block_cycles.data(), nullptr),
+                      "crossbar read");
+            }
             int64_t adc_cyc = 0;
             check(ps_adc_cycles(T.adc, B.m.ncols, T.n_adcs, &adc_cyc), "adc cycles");
             for (size_t p = 0; p < npos; p++) {
