@@ -42,12 +42,33 @@ const ps_param_table ps_crossbar_param_table =
 #define PURPOSE_COLUMN_NOISE (PS_DEVICE_PURPOSE_READ + 16)
 
 /* Reads sum conductances in fixed point: G+ - G- and the noise weight q are
- * int64 multiples of 2^-frac_bits (at most 2^-40 uS, about 1e-12 uS), so a
+ * integer multiples of 2^-frac_bits (at most 2^-40 uS, about 1e-12 uS), so a
  * column sum is exact whatever the order rows are added in, and the same on
  * every SIMD width: tiles, replicas and threads cannot change a bit. The
  * fraction bits shrink only when rows x the largest level x the largest
- * value would not fit 62 bits. */
+ * value would not fit the sum. A sum fits 32 bits (twice the lanes per
+ * vector) when rows x the largest level (squared for q) is at most
+ * NARROW_MAX_SPAN, with the largest value still resolved to 2^-19 of itself;
+ * else 62 bits. */
 #define MAX_FRAC_BITS 40
+#define NARROW_MAX_SPAN 1024.0
+
+/* A fixed-point matrix of the sensed rows: int32 (narrow) or int64 entries
+ * in one buffer sized for int64. */
+typedef struct fixmat {
+    void *w;
+    int bits;
+    bool narrow;
+} fixmat;
+
+static inline void fix_set(fixmat *m, size_t i, double v)
+{
+    const double x = v * ldexp(1.0, m->bits);
+    if (m->narrow)
+        ((int32_t *)m->w)[i] = (int32_t)lrint(x);
+    else
+        ((int64_t *)m->w)[i] = llrint(x);
+}
 
 /* One performed analogue cycle of a batch of reads. */
 typedef struct batch_cycle {
@@ -66,18 +87,18 @@ struct ps_crossbar {
     uint8_t *fault;          /* ps_device_fault per cell: [2*(r*cols+c) + (0 pos | 1 neg)] */
     /* Sensed columns only, rows x sensed (compact: a narrow layer's rows
      * stay in cache): */
-    int64_t *gdiff;          /* effective G+ - G-, fixed point (gdiff_bits) */
-    int64_t *gsq;            /* per-cell noise weight q (see crossbar.h), fixed point (gsq_bits) */
+    fixmat gdiff;            /* effective G+ - G- */
+    fixmat gsq;              /* per-cell noise weight q (see crossbar.h) */
     double *rowsum;          /* sum over the row of effective G+ + G- */
     double *row_max_diff;    /* per row: largest |G+ - G-| */
     double *row_max_sq;      /* per row: largest q */
-    int gdiff_bits, gsq_bits;
     size_t stale_lo, stale_hi; /* rows [lo, hi) changed since they were quantised */
     double age_s;
     double sigma;            /* relative read noise */
     bool noise_cell;
     uint64_t noise_stream;
     int64_t *acc, *var;      /* scratch, cols: a binary read's sums */
+    int32_t *acc32;          /* scratch, cols: narrow sums */
     double *noise;           /* scratch, cols: its standard normals */
     double *cyc;             /* scratch, cols */
     /* a batch's performed cycles (run_batch), grown as needed: */
@@ -116,19 +137,27 @@ static double cycle_level_max(const ps_crossbar *xb)
     return xb->p.multilevel == PS_XBAR_MULTILEVEL_DAC ? (double)((1u << xb->p.input_bits) - 1u) : 1.0;
 }
 
-/* Fraction bits so that rows x level x max_value x 2^bits stays below 2^62. */
-static int frac_bits_for(double bound)
+/* Fraction bits so that bound x 2^bits stays below limit. */
+static int frac_bits_for(double bound, double limit)
 {
     int bits = MAX_FRAC_BITS;
-    while (bits > 0 && bound * ldexp(1.0, bits) >= 0x1.0p62)
+    while (bits > 0 && bound * ldexp(1.0, bits) >= limit)
         bits--;
     return bits;
+}
+
+/* Width and fraction bits of a matrix whose sums reach span x max_value
+ * (span: rows x the largest level, or its square); 2^30 leaves the narrow
+ * sums room for the rounding of every entry. */
+static void fix_choose(fixmat *m, double span, double max_value)
+{
+    m->narrow = span <= NARROW_MAX_SPAN;
+    m->bits = frac_bits_for(span * max_value, m->narrow ? 0x1.0p30 : 0x1.0p62);
 }
 
 static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
 {
     const size_t C = xb->cols, S = xb->sensed;
-    const double sd = ldexp(1.0, xb->gdiff_bits), sq = ldexp(1.0, xb->gsq_bits);
     for (size_t r = r0; r < r0 + nr; r++) {
         double sum = 0.0, mx = 0.0, mq = 0.0;
         for (size_t c = 0; c < C; c++) {
@@ -139,8 +168,8 @@ static void quantize_rows(ps_crossbar *xb, size_t r0, size_t nr)
             if (c >= S)
                 continue;
             const double q = xb->noise_cell ? gp * gp + gn * gn : (gp - gn) * (gp - gn);
-            xb->gdiff[r * S + c] = llrint((gp - gn) * sd);
-            xb->gsq[r * S + c] = llrint(q * sq);
+            fix_set(&xb->gdiff, r * S + c, gp - gn);
+            fix_set(&xb->gsq, r * S + c, q);
             mx = fmax(mx, fabs(gp - gn));
             mq = fmax(mq, q);
         }
@@ -157,8 +186,9 @@ static void requantize(ps_crossbar *xb, size_t r0, size_t nr)
     /* The rows' new maxima decide the fraction bits: measure them at 0
      * bits (nothing can overflow), then quantise at the bits every row
      * now needs. */
-    const int old_d = xb->gdiff_bits, old_q = xb->gsq_bits;
-    xb->gdiff_bits = xb->gsq_bits = 0;
+    const fixmat old_d = xb->gdiff, old_q = xb->gsq;
+    xb->gdiff.bits = xb->gsq.bits = 0;
+    xb->gdiff.narrow = xb->gsq.narrow = false;
     quantize_rows(xb, r0, nr);
     double md = 0.0, mq = 0.0;
     for (size_t r = 0; r < xb->rows; r++) {
@@ -166,9 +196,10 @@ static void requantize(ps_crossbar *xb, size_t r0, size_t nr)
         mq = fmax(mq, xb->row_max_sq[r]);
     }
     const double lv = cycle_level_max(xb), n = (double)xb->rows;
-    xb->gdiff_bits = frac_bits_for(n * lv * md);
-    xb->gsq_bits = frac_bits_for(n * lv * lv * mq);
-    if (xb->gdiff_bits != old_d || xb->gsq_bits != old_q)
+    fix_choose(&xb->gdiff, n * lv, md);
+    fix_choose(&xb->gsq, n * lv * lv, mq);
+    if (xb->gdiff.bits != old_d.bits || xb->gsq.bits != old_q.bits ||
+        xb->gdiff.narrow != old_d.narrow || xb->gsq.narrow != old_q.narrow)
         quantize_rows(xb, 0, xb->rows);
     else
         quantize_rows(xb, r0, nr);
@@ -229,10 +260,11 @@ ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const 
     if (!ps_size_mul(xb->rows, xb->cols, &n) || !ps_size_mul(n, 2, &n2) ||
         !ps_size_mul(xb->rows, (size_t)p->input_bits, &nl) ||
         PS_CALLOC_ARRAY(xb->g0_pos, n) || PS_CALLOC_ARRAY(xb->g0_neg, n) ||
-        PS_CALLOC_ARRAY(xb->fault, n2) || PS_CALLOC_ARRAY(xb->gdiff, n) ||
-        PS_CALLOC_ARRAY(xb->gsq, n) || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
+        PS_CALLOC_ARRAY(xb->fault, n2) || ps_calloc(n, sizeof(int64_t), &xb->gdiff.w) != PS_OK ||
+        ps_calloc(n, sizeof(int64_t), &xb->gsq.w) != PS_OK || PS_CALLOC_ARRAY(xb->rowsum, xb->rows) ||
         PS_CALLOC_ARRAY(xb->row_max_diff, xb->rows) || PS_CALLOC_ARRAY(xb->row_max_sq, xb->rows) ||
         PS_CALLOC_ARRAY(xb->acc, xb->cols) || PS_CALLOC_ARRAY(xb->var, xb->cols) ||
+        PS_CALLOC_ARRAY(xb->acc32, xb->cols) ||
         PS_CALLOC_ARRAY(xb->noise, xb->cols) ||
         PS_CALLOC_ARRAY(xb->cyc, xb->cols) || PS_CALLOC_ARRAY(xb->list, nl) ||
         PS_CALLOC_ARRAY(xb->nz, xb->rows) || PS_CALLOC_ARRAY(xb->level, xb->rows)) {
@@ -262,8 +294,9 @@ void ps_crossbar_destroy(ps_crossbar *xb)
     free(xb->g0_pos);
     free(xb->g0_neg);
     free(xb->fault);
-    free(xb->gdiff);
-    free(xb->gsq);
+    free(xb->gdiff.w);
+    free(xb->gsq.w);
+    free(xb->acc32);
     free(xb->rowsum);
     free(xb->row_max_diff);
     free(xb->row_max_sq);
@@ -427,40 +460,68 @@ ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64
 
 /* ---- reads ------------------------------------------------------------- */
 
-/* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc (C: row stride). */
-PS_SIMD_CLONES static void sum_rows(const int64_t *restrict g, size_t C,
-                                    const uint32_t *restrict list, size_t n, size_t nc,
-                                    int64_t *restrict acc)
-{
-    memset(acc, 0, nc * sizeof *acc);
-    size_t k = 0;
-    /* Four rows per pass: a quarter of the accumulator traffic. */
-    for (; k + 4 <= n; k += 4) {
-        const int64_t *restrict a = g + (size_t)list[k] * C;
-        const int64_t *restrict b = g + (size_t)list[k + 1] * C;
-        const int64_t *restrict c = g + (size_t)list[k + 2] * C;
-        const int64_t *restrict d = g + (size_t)list[k + 3] * C;
-        for (size_t j = 0; j < nc; j++)
-            acc[j] += (a[j] + b[j]) + (c[j] + d[j]);
+/* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc (C: row
+ * stride); one version per entry width (narrow: summed in 32 bits, tmp). */
+#define SUM_ROWS(NAME, T, ACC)                                                                    \
+    PS_SIMD_CLONES static void NAME(const T *restrict g, size_t C, const uint32_t *restrict list, \
+                                    size_t n, size_t nc, ACC *restrict acc)                       \
+    {                                                                                             \
+        memset(acc, 0, nc * sizeof *acc);                                                         \
+        size_t k = 0;                                                                             \
+        /* Four rows per pass: a quarter of the accumulator traffic. */                          \
+        for (; k + 4 <= n; k += 4) {                                                              \
+            const T *restrict a = g + (size_t)list[k] * C;                                        \
+            const T *restrict b = g + (size_t)list[k + 1] * C;                                    \
+            const T *restrict c = g + (size_t)list[k + 2] * C;                                    \
+            const T *restrict d = g + (size_t)list[k + 3] * C;                                    \
+            for (size_t j = 0; j < nc; j++)                                                       \
+                acc[j] += (a[j] + b[j]) + (c[j] + d[j]);                                          \
+        }                                                                                         \
+        for (; k < n; k++) {                                                                      \
+            const T *restrict a = g + (size_t)list[k] * C;                                        \
+            for (size_t j = 0; j < nc; j++)                                                       \
+                acc[j] += a[j];                                                                   \
+        }                                                                                         \
     }
-    for (; k < n; k++) {
-        const int64_t *restrict a = g + (size_t)list[k] * C;
-        for (size_t j = 0; j < nc; j++)
-            acc[j] += a[j];
+SUM_ROWS(sum_rows64, int64_t, int64_t)
+SUM_ROWS(sum_rows32, int32_t, int32_t)
+#undef SUM_ROWS
+
+PS_SIMD_CLONES static void widen(const int32_t *restrict in, size_t n, int64_t *restrict out)
+{
+    for (size_t j = 0; j < n; j++)
+        out[j] = in[j];
+}
+
+static void sum_rows(const fixmat *m, size_t C, const uint32_t *list, size_t n, size_t nc,
+                     int32_t *tmp, int64_t *acc)
+{
+    if (m->narrow) {
+        sum_rows32(m->w, C, list, n, nc, tmp);
+        widen(tmp, nc, acc);
+    } else {
+        sum_rows64(m->w, C, list, n, nc, acc);
     }
 }
 
 /* acc[j] = sum over the listed rows of w_k^power * g[row * C + j] (DAC cycles). */
-static void sum_rows_weighted(const int64_t *restrict g, size_t C, const uint32_t *restrict list,
+static void sum_rows_weighted(const fixmat *m, size_t C, const uint32_t *restrict list,
                               const uint16_t *restrict w, int power, size_t n, size_t nc,
                               int64_t *restrict acc)
 {
     memset(acc, 0, nc * sizeof *acc);
     for (size_t k = 0; k < n; k++) {
-        const int64_t *restrict a = g + (size_t)list[k] * C;
+        const size_t at = (size_t)list[k] * C;
         const int64_t f = power == 1 ? (int64_t)w[k] : (int64_t)w[k] * (int64_t)w[k];
-        for (size_t j = 0; j < nc; j++)
-            acc[j] += f * a[j];
+        if (m->narrow) {
+            const int32_t *restrict a = (const int32_t *)m->w + at;
+            for (size_t j = 0; j < nc; j++)
+                acc[j] += f * a[j];
+        } else {
+            const int64_t *restrict a = (const int64_t *)m->w + at;
+            for (size_t j = 0; j < nc; j++)
+                acc[j] += f * a[j];
+        }
     }
 }
 
@@ -475,9 +536,9 @@ static double cycle_sums(const ps_crossbar *xb, const uint32_t *list, const uint
     const bool noise = xb->sigma > 0.0;
     double g_energy = 0.0;
     if (!lv) {
-        sum_rows(xb->gdiff, nc, list, n, nc, acc);
+        sum_rows(&xb->gdiff, nc, list, n, nc, xb->acc32, acc);
         if (noise)
-            sum_rows(xb->gsq, nc, list, n, nc, var);
+            sum_rows(&xb->gsq, nc, list, n, nc, xb->acc32, var);
         /* Four running sums in a fixed pattern: no add waits on the last. */
         double e[4] = {0.0, 0.0, 0.0, 0.0};
         size_t k = 0;
@@ -489,9 +550,9 @@ static double cycle_sums(const ps_crossbar *xb, const uint32_t *list, const uint
         g_energy = (e[0] + e[1]) + (e[2] + e[3]);
     } else {
         const double lmax = cycle_level_max(xb);
-        sum_rows_weighted(xb->gdiff, nc, list, lv, 1, n, nc, acc);
+        sum_rows_weighted(&xb->gdiff, nc, list, lv, 1, n, nc, acc);
         if (noise)
-            sum_rows_weighted(xb->gsq, nc, list, lv, 2, n, nc, var);
+            sum_rows_weighted(&xb->gsq, nc, list, lv, 2, n, nc, var);
         for (size_t k = 0; k < n; k++) {
             const double f = (double)lv[k] / lmax;
             g_energy += f * f * xb->rowsum[list[k]];
@@ -508,14 +569,14 @@ PS_SIMD_CLONES static void currents(const ps_crossbar *xb, const int64_t *restri
                                     size_t m, double lmax, double *restrict out)
 {
     const double V = xb->p.v_read_v;
-    const double to_ua = V * ldexp(1.0, -xb->gdiff_bits) / lmax;
+    const double to_ua = V * ldexp(1.0, -xb->gdiff.bits) / lmax;
     if (!(xb->sigma > 0.0)) {
         for (size_t j = 0; j < m; j++)
             out[j] = (double)acc[j] * to_ua;
         return;
     }
     /* Per column, N(0, var) with var = sigma^2 V^2 sum (level/lmax)^2 q. */
-    const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq_bits) / (lmax * lmax);
+    const double s = V * xb->sigma, to_var = ldexp(1.0, -xb->gsq.bits) / (lmax * lmax);
     for (size_t j = 0; j < m; j++)
         out[j] = (double)acc[j] * to_ua + s * sqrt((double)var[j] * to_var) * z[j];
 }

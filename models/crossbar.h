@@ -18,8 +18,10 @@
  * out_ua[j] = v_read * sum_i x_i (G+_ij - G-_ij), i.e. the DAC result is
  * rescaled by 2^input_bits - 1 after its cycle.
  *
- * Sums are exact: conductances are held in fixed point (about 1e-12 uS),
- * so a read's result does not depend on the order its rows are added in.
+ * Sums are exact: conductances are held in fixed point, each G+ - G- to
+ * 2^-20 of the array's largest |G+ - G-| or finer (at most 2^-40 uS), so a
+ * read's result does not depend on the order its rows are added in; arrays
+ * of up to 1024 rows (bit-serial) sum in 32-bit lanes.
  * Read noise draws one ziggurat normal per sensed column and cycle from
  * the counter-based generator (ps_rng_normal4), keyed by the read.
  *
