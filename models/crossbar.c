@@ -461,10 +461,12 @@ ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64
 /* ---- reads ------------------------------------------------------------- */
 
 /* acc[j] = sum over the n listed rows of g[row * C + j], for j < nc (C: row
- * stride); one version per entry width (narrow: summed in 32 bits, tmp). */
-#define SUM_ROWS(NAME, T, ACC)                                                                    \
+ * stride); one version per entry width, the narrow one summing in 32-bit
+ * lanes (tmp) and widening at the end. */
+#define SUM_ROWS(NAME, T, ACC, OUT)                                                               \
     PS_SIMD_CLONES static void NAME(const T *restrict g, size_t C, const uint32_t *restrict list, \
-                                    size_t n, size_t nc, ACC *restrict acc)                       \
+                                    size_t n, size_t nc, ACC *restrict acc,                       \
+                                    int64_t *restrict out)                                        \
     {                                                                                             \
         memset(acc, 0, nc * sizeof *acc);                                                         \
         size_t k = 0;                                                                             \
@@ -482,26 +484,19 @@ ps_status ps_crossbar_get_effective_pair(const ps_crossbar *xb, int64_t r, int64
             for (size_t j = 0; j < nc; j++)                                                       \
                 acc[j] += a[j];                                                                   \
         }                                                                                         \
+        OUT;                                                                                      \
     }
-SUM_ROWS(sum_rows64, int64_t, int64_t)
-SUM_ROWS(sum_rows32, int32_t, int32_t)
+SUM_ROWS(sum_rows64, int64_t, int64_t, (void)out)
+SUM_ROWS(sum_rows32, int32_t, int32_t, for (size_t j = 0; j < nc; j++) out[j] = acc[j])
 #undef SUM_ROWS
-
-PS_SIMD_CLONES static void widen(const int32_t *restrict in, size_t n, int64_t *restrict out)
-{
-    for (size_t j = 0; j < n; j++)
-        out[j] = in[j];
-}
 
 static void sum_rows(const fixmat *m, size_t C, const uint32_t *list, size_t n, size_t nc,
                      int32_t *tmp, int64_t *acc)
 {
-    if (m->narrow) {
-        sum_rows32(m->w, C, list, n, nc, tmp);
-        widen(tmp, nc, acc);
-    } else {
-        sum_rows64(m->w, C, list, n, nc, acc);
-    }
+    if (m->narrow)
+        sum_rows32(m->w, C, list, n, nc, tmp, acc);
+    else
+        sum_rows64(m->w, C, list, n, nc, acc, NULL);
 }
 
 /* acc[j] = sum over the listed rows of w_k^power * g[row * C + j] (DAC cycles). */
@@ -675,7 +670,7 @@ static ps_status grow_batch(ps_crossbar *xb, size_t cycles)
 static ps_status push_cycle(ps_crossbar *xb, size_t *nb, uint32_t read, uint32_t plane,
                             const uint32_t *list, const uint16_t *lv, size_t n)
 {
-    ps_status st = grow_batch(xb, *nb + 1);
+    ps_status st = *nb < xb->batch_cycles_cap ? PS_OK : grow_batch(xb, *nb + 1);
     if (st != PS_OK)
         return st;
     const size_t nc = xb->sensed;
@@ -853,8 +848,10 @@ ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_
     ps_crossbar_stats c;
     memset(&c, 0, sizeof c);
     c.reads = n_reads;
-    size_t nb = 0;
-    ps_status st = PS_OK;
+    size_t nb = 0, performed = 0;
+    for (size_t j = 0; j < n_reads * P; j++)
+        performed += off[j + 1] > off[j] || !xb->p.zero_skip;
+    ps_status st = grow_batch(xb, performed);
     for (size_t i = 0; i < n_reads && st == PS_OK; i++) {
         memset(out_ua + i * ld, 0, nc * sizeof *out_ua);
         const size_t nb0 = nb;

@@ -356,10 +356,12 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     uint64_t sum = 0;
     for (size_t j = 0; j < n_runs; j++) {
         const reader_run r = pl->runs[j];
-        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++)
+        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
+            size_t at = (size_t)r.pos * P + p; /* wraps after the last: unsigned */
             if (b & 1u)
-                for (uint32_t t = 0; t < r.n; t++)
-                    cnt[(size_t)(r.pos - t) * P + p]++;
+                for (uint32_t t = 0; t < r.n; t++, at -= P)
+                    cnt[at]++;
+        }
         if (per_row)
             for (uint32_t t = 0; t < r.n; t++)
                 sum += per_row[r.row + t * s];
@@ -375,10 +377,12 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     memcpy(cur, pl->off, n_cyc * sizeof *cur);
     for (size_t j = 0; j < n_runs; j++) {
         const reader_run r = pl->runs[j];
-        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++)
+        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
+            size_t at = (size_t)r.pos * P + p;
             if (b & 1u)
-                for (uint32_t t = 0; t < r.n; t++)
-                    out[cur[(size_t)(r.pos - t) * P + p]++] = r.row + t * s - lo;
+                for (uint32_t t = 0, row = r.row - lo; t < r.n; t++, at -= P, row += s)
+                    out[cur[at]++] = row;
+        }
     }
     return PS_OK;
 }
