@@ -817,32 +817,52 @@ ps_status ps_crossbar_read_batch(ps_crossbar *xb, size_t n_reads, const uint32_t
 PS_SIMD_CLONES static bool planes_valid(const uint32_t *restrict off,
                                         const uint32_t *restrict rows, size_t n_lists, size_t R)
 {
-    for (size_t j = 0; j < n_lists; j++)
-        if (off[j + 1] < off[j] || off[j + 1] - off[j] > R)
-            return false;
     const uint32_t a = off[0], b = off[n_lists];
-    uint32_t over = 0, descents = 0;
-    for (uint32_t k = a; k < b; k++)
-        over |= rows[k] >= R;
-    for (uint32_t k = a + 1; k < b; k++)
+    uint32_t bad = 0, descents = 0;
+    for (size_t j = 0; j < n_lists; j++) {
+        bad |= (off[j + 1] < off[j]) | (off[j + 1] - off[j] > R);
+        /* each list start once */
+        descents -= j > 0 && off[j] > off[j - 1] && off[j] < b && rows[off[j]] <= rows[off[j] - 1];
+    }
+    if (bad || b < a)
+        return false;
+    if (b > a)
+        bad |= rows[a] >= R;
+    for (uint32_t k = a + 1; k < b; k++) {
+        bad |= rows[k] >= R;
         descents += rows[k] <= rows[k - 1];
-    for (size_t j = 1; j < n_lists; j++) /* each list start once */
-        if (off[j] > off[j - 1] && off[j] < b)
-            descents -= rows[off[j]] <= rows[off[j] - 1];
-    return !over && descents == 0;
+    }
+    return !bad && descents == 0;
 }
+
+/* ps_crossbar_read_planes with every row below row_bound (<= rows). */
+static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                             const uint32_t *rows, size_t row_bound, uint64_t batch_key,
+                             uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
+                             double *out_ua, size_t ld, uint32_t *read_cycles,
+                             ps_crossbar_stats *cost);
 
 ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
                                   const uint32_t *rows, uint64_t batch_key, uint64_t first_index,
                                   ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
                                   size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost)
 {
-    if (!xb || xb->p.multilevel != PS_XBAR_BIT_SERIAL)
+    return read_planes(xb, n_reads, off, rows, xb ? xb->rows : 0, batch_key, first_index, hook,
+                       hook_ctx, out_ua, ld, read_cycles, cost);
+}
+
+static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                             const uint32_t *rows, size_t row_bound, uint64_t batch_key,
+                             uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
+                             double *out_ua, size_t ld, uint32_t *read_cycles,
+                             ps_crossbar_stats *cost)
+{
+    if (!xb || xb->p.multilevel != PS_XBAR_BIT_SERIAL || row_bound > xb->rows)
         return PS_ERR_INVALID_ARG;
-    const size_t P = (size_t)xb->p.input_bits, nc = xb->sensed, R = xb->rows;
+    const size_t P = (size_t)xb->p.input_bits, nc = xb->sensed;
     if (n_reads && (!off || !out_ua || ld < nc || (off[n_reads * P] > off[0] && !rows)))
         return PS_ERR_INVALID_ARG;
-    if (!planes_valid(off, rows, n_reads * P, R))
+    if (n_reads && !planes_valid(off, rows, n_reads * P, row_bound))
         return PS_ERR_INVALID_ARG;
     settle(xb);
     ps_crossbar_stats c;
@@ -1269,11 +1289,13 @@ static ps_status grid_batch(ps_crossbar_grid *g, size_t N, size_t n_lists, const
                             double *out_ua, ps_crossbar_grid_stats *cost)
 {
     const ps_crossbar_map *m = &g->map;
-    uint32_t over = 0; /* one branch-free pass */
-    for (uint32_t k = n_lists ? off[0] : 0; n_lists && k < off[n_lists]; k++)
-        over |= rows[k] >= (uint64_t)m->in_dim;
-    if (over)
-        return PS_ERR_RANGE;
+    if (!(planes && m->row_tiles == 1)) { /* else each array's check bounds the rows */
+        uint32_t over = 0; /* one branch-free pass */
+        for (uint32_t k = n_lists ? off[0] : 0; n_lists && k < off[n_lists]; k++)
+            over |= rows[k] >= (uint64_t)m->in_dim;
+        if (over)
+            return PS_ERR_RANGE;
+    }
     const uint64_t adds0 = g->partial_sum_adds;
     ps_crossbar_stats sum, c;
     memset(&sum, 0, sizeof sum);
@@ -1284,8 +1306,8 @@ static ps_status grid_batch(ps_crossbar_grid *g, size_t N, size_t n_lists, const
             ps_crossbar_map_tile(m, tc, NULL, NULL, &c0, NULL);
             ps_crossbar *xb = g->arrays[tc];
             const size_t D = (size_t)m->out_dim;
-            st = planes ? ps_crossbar_read_planes(xb, N, off, rows, batch_key, first_index, hook,
-                                                  hook_ctx, out_ua + c0, D, NULL, &c)
+            st = planes ? read_planes(xb, N, off, rows, (size_t)m->in_dim, batch_key, first_index,
+                                      hook, hook_ctx, out_ua + c0, D, NULL, &c)
                         : ps_crossbar_read_batch(xb, N, off, rows, levels, batch_key, first_index,
                                                  hook, hook_ctx, out_ua + c0, D, NULL, &c);
             if (st == PS_OK)
