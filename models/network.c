@@ -270,16 +270,16 @@ void ps_patch_lists_free(ps_patch_lists *pl)
     memset(pl, 0, sizeof *pl);
 }
 
-/* The readers of input (ci, y, x) among positions [pos0, pos0 + npos) and
- * rows [r0, r1), as runs: reader t of a run is position pos - t (relative
- * to pos0) at row + t * stride (one kernel row, kx stepping by the stride).
- * Returns the number of runs written (at most kernel). */
 static inline int64_t div_by(int64_t a, int64_t s) { return s == 1 ? a : a / s; }
 static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+/* The readers of input (ci, y, x) among positions [pos0, pos0 + npos) and
+ * rows [r0, r1), as runs: reader t of a run is position pos - t (relative
+ * to pos0) at row + t * stride (one kernel row, kx stepping by the stride).
+ * Returns the number of runs written (at most kernel). */
 static size_t reader_runs(const ps_layer *l, int64_t ci, int64_t y, int64_t x, int64_t pos0,
-                          int64_t npos, int64_t r0, int64_t r1, reader_run *runs)
+                          int64_t npos, int64_t r0, int64_t r1, ps_reader_run *runs)
 {
     /* No division at stride 1 (div_by): this runs for every event. */
     const int64_t k = l->kernel, s = l->stride, ty = y + l->padding, tx = x + l->padding;
@@ -303,7 +303,7 @@ static size_t reader_runs(const ps_layer *l, int64_t ci, int64_t y, int64_t x, i
                                     hi_r > 0 ? div_by(hi_r + s - 1, s) : 0);
         if (ox_lo > ox_hi)
             continue;
-        runs[n++] = (reader_run){(uint32_t)(prow + ox_hi - pos0),
+        runs[n++] = (ps_reader_run){(uint32_t)(prow + ox_hi - pos0),
                                  (uint32_t)(rbase + tx - ox_hi * s), (uint32_t)(ox_hi - ox_lo + 1)};
     }
     return n;
@@ -325,10 +325,13 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         return st;
     pl->planes = planes;
     /* Every nonzero input's reader runs, with its level in run_level. */
+    const int64_t in_size = ps_layer_in_size(l);
     int64_t cur_c = 0, cur_y = 0, cy_end = l->in_w; /* input row (c, y) ends at cy_end */
     size_t n_runs = 0;
     for (size_t k2 = 0; k2 < n_scan; k2++) {
         const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
+        if (i >= in_size || (k2 > 0 && inputs && inputs[k2] <= inputs[k2 - 1]))
+            return PS_ERR_INVALID_ARG;
         const uint16_t v = levels[i];
         if (!v)
             continue;
@@ -355,7 +358,7 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     memset(pl->off, 0, (n_cyc + 1) * sizeof *pl->off);
     uint64_t sum = 0;
     for (size_t j = 0; j < n_runs; j++) {
-        const reader_run r = pl->runs[j];
+        const ps_reader_run r = pl->runs[j];
         for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
             size_t at = (size_t)r.pos * P + p; /* wraps after the last: unsigned */
             if (b & 1u)
@@ -376,7 +379,7 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     uint32_t *restrict cur = pl->cursor, *restrict out = pl->row;
     memcpy(cur, pl->off, n_cyc * sizeof *cur);
     for (size_t j = 0; j < n_runs; j++) {
-        const reader_run r = pl->runs[j];
+        const ps_reader_run r = pl->runs[j];
         for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
             size_t at = (size_t)r.pos * P + p;
             if (b & 1u)

@@ -115,21 +115,21 @@ void ps_patch_lists_free(ps_patch_lists *pl);
  * bit b set, entries [off[i * planes + b], off[i * planes + b + 1]) of row;
  * found event by event like the patch lists, with no per-cycle split after.
  * Zero the struct before the first call, ps_plane_lists_free after the last. */
-typedef struct reader_run {
+typedef struct ps_reader_run { /* reader t: position pos - t, matrix row row + t * stride */
     uint32_t pos, row, n;
-} reader_run;
+} ps_reader_run;
 
 typedef struct ps_plane_lists {
     int64_t planes;
     uint32_t *off;    /* npos * planes + 1 */
     uint32_t *row;
     uint32_t *cursor; /* scratch, npos * planes */
-    reader_run *runs; /* scratch: the nonzero inputs' readers */
+    ps_reader_run *runs; /* scratch: the nonzero inputs' readers */
     uint16_t *run_level;
     size_t cap_off, cap_row, cap_cursor, cap_runs, cap_run_level;
 } ps_plane_lists;
 
-/* inputs: the nonzero input indices ascending, or NULL to scan levels.
+/* inputs: the nonzero input indices strictly ascending, or NULL to scan levels.
  * per_row (by matrix row, may be NULL): *per_row_sum = its sum over every
  * (position, row) entry with a nonzero input, each once (kept pairs per row
  * give the synaptic operations). */
