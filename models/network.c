@@ -320,7 +320,7 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         return PS_ERR_INVALID_ARG;
     const size_t P = (size_t)planes, n_cyc = (size_t)npos * P, k = (size_t)l->kernel;
     const size_t n_scan = inputs ? n_in : (size_t)ps_layer_in_size(l);
-    ps_status st = grow(&pl->off, &pl->cap_off, n_cyc + 1, sizeof *pl->off);
+    ps_status st = grow(&pl->off, &pl->cap_off, n_cyc + 1 + P, sizeof *pl->off);
     if (st != PS_OK)
         return st;
     pl->planes = planes;
@@ -352,18 +352,20 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         n_runs += n;
     }
     /* Count per cycle (cycle j = position * P + plane), then place: inputs
-     * in (c, y, x) order give every cycle its rows ascending. */
+     * in (c, y, x) order give every cycle its rows ascending. A run adds 1
+     * to the cycles of consecutive positions: +1 / -1 at its ends, summed
+     * along the positions of each plane. */
     const uint32_t s = (uint32_t)l->stride, lo = (uint32_t)r0;
-    uint32_t *restrict cnt = pl->off + 1;
-    memset(pl->off, 0, (n_cyc + 1) * sizeof *pl->off);
+    uint32_t *restrict cnt = pl->off + 1; /* n_cyc + P entries: off grows by P */
+    memset(pl->off, 0, (n_cyc + 1 + P) * sizeof *pl->off);
     uint64_t sum = 0;
     for (size_t j = 0; j < n_runs; j++) {
         const ps_reader_run r = pl->runs[j];
         for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
-            size_t at = (size_t)r.pos * P + p; /* wraps after the last: unsigned */
-            if (b & 1u)
-                for (uint32_t t = 0; t < r.n; t++, at -= P)
-                    cnt[at]++;
+            if (b & 1u) {
+                cnt[(size_t)(r.pos + 1 - r.n) * P + p]++;
+                cnt[(size_t)(r.pos + 1) * P + p]--;
+            }
         }
         if (per_row)
             for (uint32_t t = 0; t < r.n; t++)
@@ -371,6 +373,8 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     }
     if (per_row)
         *per_row_sum = sum;
+    for (size_t j = P; j < n_cyc; j++)
+        cnt[j] += cnt[j - P];
     for (size_t j = 0; j < n_cyc; j++)
         pl->off[j + 1] += pl->off[j];
     if ((st = grow(&pl->row, &pl->cap_row, pl->off[n_cyc], sizeof *pl->row)) != PS_OK ||
