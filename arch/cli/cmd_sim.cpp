@@ -17,7 +17,10 @@
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
+#include "data/nmnist_dir.h"
+#include "common/memory.h"
 #include "golden.h"
+#include "mapper.h"
 #include "hardware_json.hpp"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
@@ -67,6 +70,7 @@ void define_sim(Args &args)
     args.option("golden", 'g', "", "run the golden C model (no timing)");
     args.option("vcd", 0, "FILE.vcd", "record chosen signals of the chip in a VCD file (off by default)");
     args.option("trace", 0, "GROUPS", "signal groups for --vcd, comma-separated (default all)");
+    max_memory_option(args);
     args.epilog(
         "VCD tracing (--vcd; one process: not with --jobs or --golden; results are the same\n"
         "with or without it). Signals, named by their path under 'chip', by --trace group:\n"
@@ -112,13 +116,10 @@ class Dataset {
     {
         ps_error err{};
         if (std::filesystem::is_directory(path)) {
-            root_ = path;
-            ps_nmnist_entry *e = nullptr;
-            size_t n = 0;
-            if (ps_nmnist_list(path.c_str(), &e, &n, &err) != PS_OK)
+            if (ps_nmnist_dir_open(path.c_str(), &dir_, &err) != PS_OK)
                 throw ConfigError(err.message);
-            entries_.assign(e, e + n);
-            free(e);
+            for (size_t i = 0; i < ps_nmnist_dir_count(dir_); i++)
+                entries_.push_back(ps_nmnist_dir_entry(dir_, i));
         } else {
             if (ps_nmnist_packed_open(path.c_str(), &packed_, &err) != PS_OK)
                 throw ConfigError(err.message);
@@ -130,6 +131,7 @@ class Dataset {
     ~Dataset()
     {
         ps_nmnist_packed_close(packed_);
+        ps_nmnist_dir_close(dir_);
         ps_event_buf_free(&ev_);
     }
     size_t size() const { return entries_.size(); }
@@ -141,9 +143,7 @@ class Dataset {
         if (packed_) {
             s = ps_nmnist_packed_events(packed_, i, false, &ev_, nullptr, &err);
         } else {
-            char path[4096];
-            ps_nmnist_entry_path(root_.c_str(), &entries_[i], path, sizeof path);
-            s = ps_nmnist_read_file(path, false, &ev_, nullptr, &err);
+            s = ps_nmnist_dir_events(dir_, i, false, &ev_, nullptr, &err);
         }
         if (s != PS_OK)
             throw ConfigError(err.message);
@@ -158,7 +158,7 @@ class Dataset {
 
   private:
     ps_frames_params fp_;
-    std::string root_;
+    ps_nmnist_dir *dir_ = nullptr;
     ps_nmnist_packed *packed_ = nullptr;
     std::vector<ps_nmnist_entry> entries_;
     ps_event_buf ev_;
@@ -388,13 +388,30 @@ void print_sweep_summary(const ps_stats_run *run, double seconds, bool golden)
     std::printf(", %.1f samples/s\n", seconds > 0 ? (double)pt.samples / seconds : 0.0);
 }
 
+// Refuses (ConfigError, before anything is built) a config whose arrays
+// would not fit the memory budget: arrays are provisioned whole, so huge
+// crossbar.rows x cols cost memory even when the network uses a sliver.
+void check_memory(const SystemConfig &cfg, const ps_network &net, long long jobs)
+{
+    const double bytes = ps_mapper_sim_bytes(&cfg.mapper, &net, &cfg.crossbar) * (double)jobs;
+    char what[256];
+    std::snprintf(what, sizeof what,
+                  "the chip (crossbar.rows x cols = %lld x %lld%s, arrays provisioned whole)",
+                  (long long)cfg.crossbar.rows, (long long)cfg.crossbar.cols,
+                  jobs > 1 ? (", times " + std::to_string(jobs) + " jobs").c_str() : "");
+    ps_error err{};
+    if (ps_memory_check(bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes, what, &err) != PS_OK)
+        throw ConfigError(std::string(err.message) +
+                          "; smaller arrays (crossbar.rows/cols) hold the same network");
+}
+
 int run_jobs(const Args &args, long long jobs, const std::string &out)
 {
     std::vector<pid_t> pids;
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
         std::vector<std::string> a = {"sim", args.positional()[0]};
-        for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
+        for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds", "max-memory"})
             if (args.has(opt)) {
                 a.push_back(std::string("--") + opt);
                 a.push_back(args.value(opt));
@@ -485,17 +502,17 @@ int run_sim(const Args &args)
             throw UsageError(std::string("--trace: ") + e.what());
         }
     }
-    if (jobs > 1)
-        return run_jobs(args, jobs, out);
-    long long shard = 0, shards = 1;
-    if (args.has("shard"))
-        parse_shard(args.value("shard"), shard, shards);
-
     ps_error err{};
     ps_workload *w = nullptr;
     if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
         throw ConfigError(err.message);
     std::unique_ptr<ps_workload, void (*)(ps_workload *)> wl(w, ps_workload_free);
+    check_memory(cfg, w->net, jobs);
+    if (jobs > 1)
+        return run_jobs(args, jobs, out);
+    long long shard = 0, shards = 1;
+    if (args.has("shard"))
+        parse_shard(args.value("shard"), shard, shards);
     // Early stop: the workload's alpha and theta over the system YAML; an
     // explicit -p early_stop.alpha= / early_stop.theta= over the workload;
     // --threshold over everything.

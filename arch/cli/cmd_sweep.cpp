@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "common/memory.h"
 #include "config/config.hpp"
 #include "config/sweep_plan.hpp"
 #include "config/system_config.hpp"
@@ -65,6 +66,7 @@ void define_sweep(Args &args)
     args.option("param", 'p', "KEY=VALUE", "a parameter override for every point (repeatable)");
     args.option("retry-failed", 0, "", "run again the points that failed before");
     args.option("dry-run", 'n', "", "check the sweep and list its points, run nothing");
+    max_memory_option(args); // shared: each of the --jobs points gets its part
     args.epilog(
         "SWEEP.yaml (paths relative to the file):\n"
         "  sweep:\n"
@@ -415,6 +417,9 @@ int run_sweep(const Args &args)
         std::chrono::steady_clock::time_point start;
     };
     std::map<pid_t, Running> running;
+    // Points running at once share the budget; one too big for its part
+    // fails up front with its estimate (and is recorded as failed).
+    const std::string child_memory = std::to_string(ps_memory_limit_bytes() / (uint64_t)jobs);
     size_t next = 0, finished = 0;
     while ((next < todo.size() || !running.empty()) && !g_interrupted) {
         while (next < todo.size() && (long long)running.size() < jobs) {
@@ -432,7 +437,7 @@ int run_sweep(const Args &args)
                 a.push_back("--golden");
             for (const auto &o : plan.overrides(p))
                 a.insert(a.end(), {"-p", o});
-            a.insert(a.end(), {"-o", dir});
+            a.insert(a.end(), {"-o", dir, "--max-memory", child_memory});
             pid_t pid = 0;
             try {
                 pid = spawn_self(a, dir + "/log.txt");

@@ -189,6 +189,7 @@ void define_train(Args &args)
     args.option("param", 'p', "KEY=VALUE",
                 "override one recipe value, e.g. -p train.epochs=2 (repeatable)");
     args.option("threads", 'j', "N", "worker threads (default 2); results do not depend on it");
+    max_memory_option(args);
     args.epilog("sections: train (this trainer), device (formed conductances, RESET, programming\n"
                 "noise, weight_per_uS), frames (event binning; bins = train.timesteps).\n"
                 "See 'primesim params train'.\n\n"

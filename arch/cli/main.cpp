@@ -82,6 +82,7 @@ int main(int argc, char **argv)
             std::fputs(args.help_text().c_str(), stdout);
             return 0;
         }
+        primesim::apply_max_memory(args);
         return cmd->run(args);
     } catch (const primesim::UsageError &e) {
         std::fprintf(stderr, "primesim %s: %s\nTry 'primesim %s --help'.\n", cmd->name, e.what(),

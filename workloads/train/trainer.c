@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/memory.h"
 #include "common/rng.h"
 #include "train/layers.h"
 #include "train/optim.h"
@@ -372,6 +373,44 @@ static void free_worker(worker *w)
     memset(w, 0, sizeof *w);
 }
 
+/* Samples of a worker's chunk. */
+static int worker_cap(const ps_trainer *tr)
+{
+    const ps_train_params *p = &tr->cfg.train;
+    return (int)(p->chunk < p->batch_size ? p->chunk : p->batch_size);
+}
+
+/* Floats of a worker's block for chunks of cap samples (see alloc_worker). */
+static double worker_floats(const ps_trainer *tr, int cap)
+{
+    const double N = (double)tr->T * (double)cap;
+    double total = N * (double)tr->layers[0].in_size, wide = 0, col = 0;
+    for (int i = 0; i < tr->n_layers; i++) {
+        const tlayer *l = &tr->layers[i];
+        const double out = N * (double)l->out_size;
+        total += (l->kind != L_POOL ? 5 : 2) * out;
+        if (l->kind == L_CONV) {
+            const double colsz = (double)ps_conv_rows(&l->s) * N * (double)ps_conv_positions(&l->s);
+            total += colsz;
+            col = colsz > col && i > 0 ? colsz : col;
+            wide = out > wide ? out : wide;
+        }
+    }
+    return total + wide + col + 2.0 * cap * tr->classes;
+}
+
+/* The trainer's memory with `threads` workers, checked before allocating. */
+static ps_status check_memory(const ps_trainer *tr, size_t max_nw, int threads, ps_error *err)
+{
+    const double per_weight = 16 * sizeof(float) + 1 + (double)tr->n_slots * sizeof(float);
+    const double bytes = (double)tr->nw * per_weight + (double)max_nw * sizeof(uint32_t) +
+                         threads * worker_floats(tr, worker_cap(tr)) * sizeof(float);
+    char what[128];
+    snprintf(what, sizeof what, "the trainer (%zu weights, batch %lld, %d thread%s)", tr->nw,
+             (long long)tr->cfg.train.batch_size, threads, threads > 1 ? "s" : "");
+    return ps_memory_check(bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes, what, err);
+}
+
 /* Lays out every activation of a chunk of cap samples in one block. */
 static ps_status alloc_worker(ps_trainer *tr, worker *w, int cap)
 {
@@ -489,6 +528,10 @@ ps_status ps_trainer_create(const ps_trainer_config *cfg, ps_error *err, ps_trai
             max_nw = l->nw;
     }
     tr->n_slots = (size_t)((p->batch_size + p->chunk - 1) / p->chunk);
+    if ((s = check_memory(tr, max_nw, 1, err)) != PS_OK) {
+        ps_trainer_destroy(tr);
+        return s;
+    }
     ps_device_params dp = cfg->device;
     float **arrays[] = {&tr->form_gp, &tr->form_gn, &tr->reset_gp, &tr->reset_gn, &tr->w_uS,
                         &tr->wr_uS, &tr->weff_keep, &tr->weff_reset, &tr->weff, &tr->params,
@@ -509,7 +552,7 @@ ps_status ps_trainer_create(const ps_trainer_config *cfg, ps_error *err, ps_trai
     }
     /* we parallelise over chunks ourselves: BLAS stays on one thread */
     openblas_set_num_threads(1);
-    if (alloc_worker(tr, &tr->workers[0], (int)(p->chunk < p->batch_size ? p->chunk : p->batch_size)) != PS_OK)
+    if (alloc_worker(tr, &tr->workers[0], worker_cap(tr)) != PS_OK)
         goto nomem;
     ps_trainer_reset(tr);
     *out = tr;
@@ -523,6 +566,13 @@ ps_status ps_trainer_set_threads(ps_trainer *tr, int threads, ps_error *err)
 {
     if (threads < 1 || threads > MAX_THREADS)
         return ps_error_set(err, PS_ERR_RANGE, "threads %d is outside [1, %d]", threads, MAX_THREADS);
+    size_t max_nw = 0;
+    for (int i = 0; i < tr->n_layers; i++)
+        if (tr->layers[i].kind != L_POOL && tr->layers[i].nw > max_nw)
+            max_nw = tr->layers[i].nw;
+    ps_status s = check_memory(tr, max_nw, threads, err);
+    if (s != PS_OK)
+        return s;
     for (int i = 1; i < threads; i++)
         if (!tr->workers[i].block && alloc_worker(tr, &tr->workers[i], tr->workers[0].cap) != PS_OK)
             return ps_error_set(err, PS_ERR_NOMEM, "out of memory for %d workers", threads);
