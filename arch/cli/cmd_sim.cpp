@@ -18,6 +18,7 @@
 #include "data/frames.h"
 #include "data/nmnist.h"
 #include "data/nmnist_dir.h"
+#include "fileio.h"
 #include "common/memory.h"
 #include "golden.h"
 #include "mapper.h"
@@ -56,7 +57,10 @@ void define_sim(Args &args)
                "once and replays the early stop at each threshold: the classification table;\n"
                "the one-line summary is then the run's theta replayed on those traces.\n"
                "--jobs N runs N shard processes in OUT/shards/i/ and merges them into OUT/; the\n"
-               "shard directories are removed after a successful merge, kept when a shard fails.");
+               "shard directories are removed after a successful merge, kept when a shard fails.\n"
+               "OUT/run.done is written last (and removed first): a directory without it holds\n"
+               "no finished run. A run killed at any moment is finished by the same command:\n"
+               "it runs again, and with --jobs keeps the shards that had finished.");
     args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p adc.bits=6 (repeatable)");
     args.option("out", 'o', "DIR", "output directory");
     args.option("dry-run", 'n', "", "resolve and check the config, write it, simulate nothing");
@@ -405,11 +409,47 @@ void check_memory(const SystemConfig &cfg, const ps_network &net, long long jobs
                           "; smaller arrays (crossbar.rows/cols) hold the same network");
 }
 
+// OUT/run.done, written last: the run's settings (what a rerun must match
+// to keep it) and, for a shard, which one. A directory without it is not a
+// finished run, whatever else it holds.
+std::string done_text(const Args &args, const std::string &shard = "")
+{
+    std::string t = "primesim sim: complete\nsystem: " + args.positional()[0] + "\n";
+    for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
+        if (args.has(opt))
+            t += std::string(opt) + ": " + args.value(opt) + "\n";
+    if (args.has("golden"))
+        t += "golden: true\n";
+    for (const auto &p : args.values("param"))
+        t += "param: " + p + "\n";
+    return shard.empty() ? t : t + "shard: " + shard + "\n";
+}
+
+std::string read_done(const std::string &dir)
+{
+    std::ifstream in(dir + "/" + kRunDoneFile, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_text_atomic(const std::string &path, const std::string &text)
+{
+    ps_error err{};
+    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
+        throw std::runtime_error(err.message);
+}
+
 int run_jobs(const Args &args, long long jobs, const std::string &out)
 {
     std::vector<pid_t> pids;
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
+        const std::string shard = std::to_string(i) + "/" + std::to_string(jobs);
+        if (read_done(out + "/shards/" + std::to_string(i)) == done_text(args, shard)) {
+            std::printf("shard %s finished before: kept\n", shard.c_str());
+            continue; // a killed run's finished shard
+        }
         std::vector<std::string> a = {"sim", args.positional()[0]};
         for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds", "max-memory"})
             if (args.has(opt)) {
@@ -423,7 +463,7 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
         if (args.has("golden"))
             a.push_back("--golden");
         a.push_back("--shard");
-        a.push_back(std::to_string(i) + "/" + std::to_string(jobs));
+        a.push_back(shard);
         a.push_back("-o");
         a.push_back(out + "/shards/" + std::to_string(i));
         pids.push_back(spawn_self(a));
@@ -459,6 +499,7 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
     }
     write_report(run.get(), out, "primesim sim: " + args.positional()[0]);
     std::filesystem::remove_all(out + "/shards"); // merged: kept only on failure
+    write_text_atomic(out + "/" + kRunDoneFile, done_text(args));
     return 0;
 }
 
@@ -502,6 +543,8 @@ int run_sim(const Args &args)
             throw UsageError(std::string("--trace: ") + e.what());
         }
     }
+    // Whatever OUT held is not this run's result until this run ends.
+    std::filesystem::remove(out + "/" + kRunDoneFile);
     ps_error err{};
     ps_workload *w = nullptr;
     if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
@@ -552,8 +595,6 @@ int run_sim(const Args &args)
         mine.push_back(k);
 
     std::vector<std::string> lines;
-    std::ofstream csv(out + "/samples.csv");
-    csv << kCsvHeader;
     const auto t0 = std::chrono::steady_clock::now();
     if (args.has("golden")) {
         ps_golden_config gc;
@@ -674,11 +715,12 @@ int run_sim(const Args &args)
             throw std::runtime_error(sim_error);
         write_hardware_json(hardware, out);
     }
+    std::string csv = kCsvHeader;
     for (auto &l : lines) {
-        csv << l;
+        csv += l;
         l.pop_back(); // the newline, for the summary
     }
-    csv.close();
+    write_text_atomic(out + "/samples.csv", csv);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (ps_stats_write_outputs(stats.run(), out.c_str(), &err) != PS_OK)
         throw std::runtime_error(err.message);
@@ -689,6 +731,8 @@ int run_sim(const Args &args)
             print_summary(lines, secs, args.has("golden"));
         write_report(stats.run(), out, "primesim sim: " + args.positional()[0]);
     }
+    write_text_atomic(out + "/" + kRunDoneFile,
+                      done_text(args, args.has("shard") ? args.value("shard") : ""));
     return 0;
 }
 

@@ -466,8 +466,8 @@ int run_sweep(const Args &args)
         if (g_interrupted && code != 0)
             break; // killed by our own interrupt: not a result
         std::string error;
-        if (code == 0 && !fs::exists(dir + "/timesteps.csv"))
-            error = "the simulation wrote no timesteps.csv";
+        if (code == 0 && !fs::exists(dir + "/" + kRunDoneFile))
+            error = std::string("the simulation exited 0 but wrote no ") + kRunDoneFile;
         else if (code != 0)
             error = "exit " + std::to_string(code) + ": " + last_line(dir + "/log.txt");
         char secs_text[32];

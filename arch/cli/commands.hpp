@@ -13,6 +13,10 @@ struct Command {
     int (*run)(const Args &args);
 };
 
+// The file primesim sim (and merge) writes last into OUT: its settings; a
+// directory without it holds no finished run.
+inline constexpr const char *kRunDoneFile = "run.done";
+
 // NULL-name-terminated, in the order `primesim --help` lists them.
 extern const Command commands[];
 

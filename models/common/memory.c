@@ -34,10 +34,10 @@ ps_status ps_memory_check(uint64_t need_bytes, const char *what, ps_error *err)
     if (need_bytes <= limit)
         return PS_OK;
     return ps_error_set(err, PS_ERR_RANGE,
-                        "%s would allocate about %.3g GiB, above the memory limit of %.3g GiB (%s; "
-                        "raise it with --max-memory)",
+                        "%s would allocate about %.3g GiB, above the memory limit of %.3g GiB (%s)",
                         what, gib(need_bytes), gib(limit),
-                        g_limit_bytes ? "--max-memory" : "half of physical memory");
+                        g_limit_bytes ? "set by --max-memory"
+                                      : "half of physical memory; raise it with --max-memory");
 }
 
 int ps_memory_parse_size(const char *text, uint64_t *bytes)

@@ -998,3 +998,48 @@ ps_status ps_trainer_export(ps_trainer *tr, ps_workload *w, ps_error *err)
     w->storage = NULL;
     return ps_network_check(&w->net, err);
 }
+
+/* state: "PSTS", nw, adam step, the counters, then params, adam_m, adam_v */
+#define STATE_MAGIC 0x53545350u
+
+ps_status ps_trainer_save_state(const ps_trainer *tr, ps_bytes *out, ps_error *err)
+{
+    ps_bytes_put_u32(out, STATE_MAGIC);
+    ps_bytes_put_u64(out, tr->nw);
+    ps_bytes_put_u64(out, (uint64_t)tr->adam.step);
+    ps_bytes_put_u64(out, tr->stats.samples_trained);
+    ps_bytes_put_u64(out, tr->stats.steps);
+    ps_bytes_put_u64(out, tr->stats.samples_evaluated);
+    ps_bytes_put_f64(out, tr->stats.train_seconds);
+    const float *arrays[] = {tr->params, tr->adam_m, tr->adam_v};
+    for (size_t a = 0; a < 3; a++)
+        for (size_t j = 0; j < tr->nw; j++)
+            ps_bytes_put_f32(out, arrays[a][j]);
+    if (out->status != PS_OK)
+        return ps_error_set(err, out->status, "trainer state: out of memory");
+    return PS_OK;
+}
+
+ps_status ps_trainer_load_state(ps_trainer *tr, const void *data, size_t size, ps_error *err)
+{
+    ps_reader r = ps_reader_of(data, size);
+    const uint32_t magic = ps_reader_u32(&r);
+    const uint64_t nw = ps_reader_u64(&r);
+    if (r.overrun || magic != STATE_MAGIC)
+        return ps_error_set(err, PS_ERR_FORMAT, "trainer state: not a trainer state");
+    if (nw != tr->nw || size != 4 + 6 * 8 + 3 * 4 * (size_t)nw)
+        return ps_error_set(err, PS_ERR_FORMAT,
+                            "trainer state: %llu parameters in %zu bytes, this network has %zu",
+                            (unsigned long long)nw, size, tr->nw);
+    tr->adam.step = (int64_t)ps_reader_u64(&r);
+    tr->stats.samples_trained = ps_reader_u64(&r);
+    tr->stats.steps = ps_reader_u64(&r);
+    tr->stats.samples_evaluated = ps_reader_u64(&r);
+    tr->stats.train_seconds = ps_reader_f64(&r);
+    float *arrays[] = {tr->params, tr->adam_m, tr->adam_v};
+    for (size_t a = 0; a < 3; a++)
+        for (size_t j = 0; j < tr->nw; j++)
+            arrays[a][j] = ps_reader_f32(&r);
+    ps_trainer_refresh(tr);
+    return PS_OK;
+}
