@@ -165,6 +165,11 @@ out=$("${sim_cmd[@]}" --jobs 2)
 grep -q "shard 0/2 finished before: kept" <<<"$out" || fail "finished shard not kept: $out"
 check_sim "$tmp/k"
 [ -f "$tmp/k/run.done" ] || fail "resumed --jobs run: no run.done"
+# Bad input changes nothing already written: OUT keeps its finished run.
+out=$("${sim_cmd[@]}" --data "$tmp/missing.nmnp" 2>&1)
+[ $? -eq 2 ] || fail "missing data: $out"
+[ -f "$tmp/k/run.done" ] || fail "a run refused for bad input removed the earlier run.done"
+check_sim "$tmp/k"
 # merge refuses a shard that did not finish
 mkdir -p "$tmp/m"
 "$bin" sim $sys --workload $wl --data $data --shard 0/2 -o "$tmp/m/0" >/dev/null
@@ -235,4 +240,9 @@ wait $pid 2>/dev/null
 [ ! -e "$tmp/t/m.pwl" ] || fail "m.pwl of the earlier run kept beside a new run's files"
 out=$("${tcmd[@]}" -p train.lr=0.02 2>&1) || fail "other recipe: $out"
 grep -q "another recipe's: starting over" <<<"$out" || fail "other recipe resumed: $out"
+# A training refused for bad input keeps the earlier model.
+cp "$tmp/tref/m.pwl" "$tmp/t/m.pwl"
+out=$("${tcmd[@]}" -p train.test_data=/nonexistent.nmnp 2>&1)
+[ $? -ne 0 ] || fail "missing training data accepted"
+cmp -s "$tmp/t/m.pwl" "$tmp/tref/m.pwl" || fail "a refused training removed the earlier model"
 echo "all fault tests passed"

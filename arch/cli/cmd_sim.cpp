@@ -442,6 +442,7 @@ void write_text_atomic(const std::string &path, const std::string &text)
 
 int run_jobs(const Args &args, long long jobs, const std::string &out)
 {
+    std::filesystem::remove(out + "/" + kRunDoneFile); // not this run's result until it ends
     std::vector<pid_t> pids;
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
@@ -543,8 +544,6 @@ int run_sim(const Args &args)
             throw UsageError(std::string("--trace: ") + e.what());
         }
     }
-    // Whatever OUT held is not this run's result until this run ends.
-    std::filesystem::remove(out + "/" + kRunDoneFile);
     ps_error err{};
     ps_workload *w = nullptr;
     if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
@@ -583,10 +582,12 @@ int run_sim(const Args &args)
     }
     doc = load_and_bind(args.positional()[0], overrides, schema);
     finish_system_config(doc, cfg);
+    Dataset data(args.value("data"), w->frames); // bad input is refused before OUT changes
+    // Whatever OUT held is not this run's result until this run ends.
+    std::filesystem::remove(out + "/" + kRunDoneFile);
     write_resolved_config(out, schema, doc, overrides);
     StatsCollector stats(cfg, w->net, sweep, !args.has("golden"));
 
-    Dataset data(args.value("data"), w->frames);
     size_t total = data.size();
     if (args.has("samples"))
         total = std::min<size_t>(total, (size_t)args.integer("samples", 0, 0, 1LL << 40));

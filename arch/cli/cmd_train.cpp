@@ -324,10 +324,6 @@ int run_train(const Args &args)
         if (slash != std::string::npos && ps_make_dirs(out.substr(0, slash).c_str(), &err) != PS_OK)
             return fail(err);
     }
-    // A model left by an earlier run must not sit beside this run's files
-    // as if it were this run's result: MODEL.pwl appears when this run ends.
-    std::remove(out.c_str());
-    write_text(base + ".recipe.yaml", resolved);
 
     const bool tty = interactive();
     const std::string train_path = data_path(cfg.train.train_data, recipe_path);
@@ -355,6 +351,11 @@ int run_train(const Args &args)
     std::unique_ptr<ps_trainer, void (*)(ps_trainer *)> tr_guard(tr, ps_trainer_destroy);
     if (ps_trainer_set_threads(tr, threads, &err) != PS_OK)
         return fail(err);
+    // The inputs are good: from here the outputs are this run's. A model left
+    // by an earlier run must not sit beside them as if it were this run's
+    // result: MODEL.pwl appears when this run ends.
+    std::remove(out.c_str());
+    write_text(base + ".recipe.yaml", resolved);
 
     // Resume this run's checkpoint, if a killed run left one.
     const std::string ckpt = base + ".ckpt";
