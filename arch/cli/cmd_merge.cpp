@@ -11,7 +11,6 @@
 
 #include "commands.hpp"
 #include "config/config.hpp"
-#include "fileio.h"
 #include "stats.h"
 
 namespace primesim {
@@ -62,13 +61,6 @@ std::string merged_done(const std::vector<std::string> &dirs)
     return merged;
 }
 
-void write_atomic(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
-}
-
 void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &out)
 {
     std::string header;
@@ -91,7 +83,7 @@ void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &
     std::string text = header + "\n";
     for (const auto &r : rows)
         text += r.second + "\n";
-    write_atomic(out + "/samples.csv", text);
+    write_text_atomic(out + "/samples.csv", text);
 }
 
 // Returns the merged run (written to out/timesteps.csv and summary.json).
@@ -145,7 +137,7 @@ int run_merge(const Args &args)
     std::filesystem::create_directories(args.value("out"));
     std::filesystem::remove(args.value("out") + "/" + kRunDoneFile);
     merge_outputs(args.positional(), args.value("out"));
-    write_atomic(args.value("out") + "/" + kRunDoneFile, done);
+    write_text_atomic(args.value("out") + "/" + kRunDoneFile, done);
     std::printf("merged %zu outputs into %s (timesteps.csv, summary.json, samples.csv)\n",
                 args.positional().size(), args.value("out").c_str());
     return 0;

@@ -14,15 +14,14 @@
 
 #include "chip/chip.hpp"
 #include "commands.hpp"
+#include "common/memory.h"
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
 #include "data/nmnist_dir.h"
-#include "fileio.h"
-#include "common/memory.h"
 #include "golden.h"
-#include "mapper.h"
 #include "hardware_json.hpp"
+#include "mapper.h"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
 #include "stats.h"
@@ -431,13 +430,6 @@ std::string read_done(const std::string &dir)
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-void write_text_atomic(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
 }
 
 int run_jobs(const Args &args, long long jobs, const std::string &out)

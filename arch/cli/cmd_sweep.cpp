@@ -118,13 +118,6 @@ std::string read_text(const std::string &path)
     return text;
 }
 
-void write_text(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
-}
-
 PointStatus read_status(const std::string &dir)
 {
     PointStatus st;
@@ -234,7 +227,7 @@ size_t write_sweep_table(const SweepPlan &plan, const std::vector<size_t> &which
     std::unique_ptr<bool[]> pareto(new bool[rows.size() + 1]);
     ps_sweep_pareto(rows.data(), rows.size(), plan.pareto, pareto.get());
     const std::string title = "primesim sweep: " + plan.name;
-    write_text(out + "/table.csv", capture([&](FILE *f) {
+    write_text_atomic(out + "/table.csv", capture([&](FILE *f) {
                    ps_sweep_write_csv(f, params.data(), params.size(), rows.data(), rows.size(),
                                       pareto.get());
                }));
@@ -243,7 +236,7 @@ size_t write_sweep_table(const SweepPlan &plan, const std::vector<size_t> &which
                                 rows.size(), pareto.get(), plan.pareto);
         std::fputs("\n![Pareto plot](pareto.svg)\n", f);
     });
-    write_text(out + "/table.md", md);
+    write_text_atomic(out + "/table.md", md);
     ps_error err{};
     if (ps_sweep_write_pareto_svg(out.c_str(), "pareto.svg", title.c_str(), rows.data(),
                                   rows.size(), pareto.get(), &err) != PS_OK)
@@ -264,7 +257,7 @@ void claim_output(const SweepPlan &plan, const std::string &out)
     if (fs::exists(path)) {
         const std::string have = sweep_plan_identity(read_text(path));
         if (have == sweep_plan_identity(want)) {
-            write_text(path, want); // the Pareto objectives may have changed
+            write_text_atomic(path, want); // the Pareto objectives may have changed
             return;
         }
         std::istringstream a(have), b(sweep_plan_identity(want));
@@ -280,7 +273,7 @@ void claim_output(const SweepPlan &plan, const std::string &out)
             }
         }
     }
-    write_text(path, want);
+    write_text_atomic(path, want);
 }
 
 } // namespace
@@ -300,7 +293,7 @@ int merge_sweeps(const std::vector<std::string> &dirs, const std::string &out)
     ps_error err{};
     if (ps_make_dirs((out + "/points").c_str(), &err) != PS_OK)
         throw ConfigError(err.message);
-    write_text(out + "/plan.txt", text);
+    write_text_atomic(out + "/plan.txt", text);
     std::vector<size_t> all;
     std::vector<std::string> missing;
     for (size_t k = 0; k < plan.points.size(); k++) {
@@ -472,7 +465,7 @@ int run_sweep(const Args &args)
             error = "exit " + std::to_string(code) + ": " + last_line(dir + "/log.txt");
         char secs_text[32];
         std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
-        write_text(dir + "/point.status", std::string("state: ") + (error.empty() ? "ok" : "failed") +
+        write_text_atomic(dir + "/point.status", std::string("state: ") + (error.empty() ? "ok" : "failed") +
                                               "\nexit: " + std::to_string(code) +
                                               "\nseconds: " + secs_text +
                                               (error.empty() ? "" : "\nerror: " + error) + "\n");

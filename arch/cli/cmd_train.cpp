@@ -72,13 +72,6 @@ std::string without_ext(const std::string &path)
     return path.substr(0, dot);
 }
 
-void write_text(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
-}
-
 struct EpochRow {
     ps_epoch_metrics m;
     double test_loss = NAN, test_accuracy = NAN;
@@ -355,7 +348,7 @@ int run_train(const Args &args)
     // by an earlier run must not sit beside them as if it were this run's
     // result: MODEL.pwl appears when this run ends.
     std::remove(out.c_str());
-    write_text(base + ".recipe.yaml", resolved);
+    write_text_atomic(base + ".recipe.yaml", resolved);
 
     // Resume this run's checkpoint, if a killed run left one.
     const std::string ckpt = base + ".ckpt";
@@ -383,7 +376,7 @@ int run_train(const Args &args)
                         row.m.samples_per_s, row.m.seconds);
         rows.push_back(row);
         jsonl += metrics_line(row);
-        write_text(base + ".metrics.jsonl", jsonl);
+        write_text_atomic(base + ".metrics.jsonl", jsonl);
         write_checkpoint(ckpt, resolved, tr, ck);
     }
 
@@ -406,9 +399,9 @@ int run_train(const Args &args)
     std::string final_line = metrics_line(final_row);
     final_line.insert(1, "\"exported\": true, ");
     jsonl += final_line;
-    write_text(base + ".metrics.jsonl", jsonl);
+    write_text_atomic(base + ".metrics.jsonl", jsonl);
     if (!rows.empty())
-        write_text(base + ".svg", plot_svg(rows, std::string(cfg.train.name) + " (" + w.info.method + ")"));
+        write_text_atomic(base + ".svg", plot_svg(rows, std::string(cfg.train.name) + " (" + w.info.method + ")"));
 
     {
         std::string ds = std::string("train: ") + cfg.train.train_data + "; test: " + cfg.train.test_data;
