@@ -226,7 +226,7 @@ done
 wait $pid 2>/dev/null
 [ ! -e "$tmp/t/m.pwl" ] || echo "(the run ended before the kill)"
 out=$("${tcmd[@]}" 2>&1) || fail "resumed training: $out"
-grep -q "resuming $tmp/t/m.ckpt after epoch [23] of 4" <<<"$out" || fail "did not resume: $out"
+grep -q "resuming $tmp/t/m.ckpt after epoch [1-3] of 4" <<<"$out" || fail "did not resume: $out"
 cmp "$tmp/t/m.pwl" "$tmp/tref/m.pwl" || fail "resumed training: other model bits"
 cmp "$tmp/t/m.metrics.jsonl" "$tmp/tref/m.metrics.jsonl" >/dev/null ||
     diff <(sed 's/"seconds.*//' "$tmp/t/m.metrics.jsonl") <(sed 's/"seconds.*//' "$tmp/tref/m.metrics.jsonl") ||
