@@ -53,7 +53,7 @@ TEST(Memory, DefaultIsHalfOfPhysicalMemoryAndTheCheckNamesBoth)
     Budget b(3ull << 30);
     EXPECT_EQ(ps_memory_check(6ull << 30, "arrays", &err), PS_ERR_RANGE);
     EXPECT_NE(std::string(err.message).find("about 6 GiB, above the memory limit of 3 GiB (set by "
-                                            "--max-memory)"),
+                                            "--max-memory;"),
               std::string::npos)
         << err.message;
 }

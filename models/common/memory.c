@@ -36,7 +36,7 @@ ps_status ps_memory_check(uint64_t need_bytes, const char *what, ps_error *err)
     return ps_error_set(err, PS_ERR_RANGE,
                         "%s would allocate about %.3g GiB, above the memory limit of %.3g GiB (%s)",
                         what, gib(need_bytes), gib(limit),
-                        g_limit_bytes ? "set by --max-memory"
+                        g_limit_bytes ? "set by --max-memory; sweep and check give each of their jobs a share"
                                       : "half of physical memory; raise it with --max-memory");
 }
 
