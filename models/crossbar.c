@@ -279,6 +279,17 @@ ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const 
     return PS_OK;
 }
 
+/* Keep in step with the allocations of ps_crossbar_create. */
+double ps_crossbar_bytes(const ps_crossbar_params *p)
+{
+    const double rows = (double)p->rows, cols = (double)p->cols;
+    const double per_pair = 2 * sizeof(double) + 2 + 2 * sizeof(int64_t); /* g0, fault, gdiff, gsq */
+    const double per_row = 3 * sizeof(double) + (double)p->input_bits * sizeof(uint32_t) +
+                           sizeof(uint32_t) + sizeof(uint16_t);
+    const double per_col = 2 * sizeof(int64_t) + 2 * sizeof(double);
+    return (double)sizeof(ps_crossbar) + rows * cols * per_pair + rows * per_row + cols * per_col;
+}
+
 ps_status ps_crossbar_reset(ps_crossbar *xb)
 {
     if (!xb)
@@ -1004,6 +1015,19 @@ static ps_status grow_grid(ps_crossbar_grid *g, size_t entries, size_t n_off, si
         g->cap_reads = reads;
     }
     return PS_OK;
+}
+
+/* Keep in step with the allocations of ps_crossbar_grid_create. */
+double ps_crossbar_grid_bytes(const ps_crossbar_params *p, int64_t in_dim, int64_t out_dim)
+{
+    ps_crossbar_map map;
+    if (ps_crossbar_map_plan(in_dim, out_dim, p->rows, p->cols, &map) != PS_OK)
+        return 0;
+    const double arrays = (double)map.row_tiles * (double)map.col_tiles;
+    return arrays * (ps_crossbar_bytes(p) + sizeof(ps_crossbar *)) +
+           (double)map.row_tiles * (double)p->rows * sizeof(uint32_t) +
+           (double)in_dim * (sizeof(uint32_t) + sizeof(uint16_t)) +
+           (double)p->cols * sizeof(double);
 }
 
 ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,

@@ -97,6 +97,9 @@ typedef struct ps_crossbar ps_crossbar;
 ps_status ps_crossbar_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
                              ps_device_key key, ps_error *err, ps_crossbar **out);
 ps_status ps_crossbar_reset(ps_crossbar *xb); /* clears counters, keeps conductances */
+/* Bytes ps_crossbar_create allocates for one array of p (before any batch
+ * scratch grows): what a memory estimate multiplies by the arrays. */
+double ps_crossbar_bytes(const ps_crossbar_params *p);
 void ps_crossbar_destroy(ps_crossbar *xb);
 ps_status ps_crossbar_stats_get(const ps_crossbar *xb, ps_crossbar_stats *out);
 #define ps_crossbar_stats(xb, out) ps_crossbar_stats_get((xb), (out))
@@ -212,6 +215,9 @@ typedef struct ps_crossbar_grid ps_crossbar_grid;
 /* Arrays of p's shape covering in_dim x out_dim; tile t gets the key
  * {key.seed, ps_rng_substream(key.stream, t)} and senses the columns it
  * maps. */
+/* Bytes ps_crossbar_grid_create would allocate for an in_dim x out_dim
+ * matrix on arrays of p (0 for a matrix it would refuse). */
+double ps_crossbar_grid_bytes(const ps_crossbar_params *p, int64_t in_dim, int64_t out_dim);
 ps_status ps_crossbar_grid_create(const ps_crossbar_params *p, ps_device *dev, const ps_dac *dac,
                                   ps_device_key key, int64_t in_dim, int64_t out_dim,
                                   ps_error *err, ps_crossbar_grid **out);

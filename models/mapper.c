@@ -1,5 +1,6 @@
 #include "mapper.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -322,4 +323,22 @@ int ps_mapper_report(const ps_mapper *m, char *buf, size_t size)
     if (size)
         buf[len < size ? len : size - 1] = '\0';
     return (int)len;
+}
+
+double ps_mapper_sim_bytes(const ps_mapper_params *p, const ps_network *net,
+                           const ps_crossbar_params *xb)
+{
+    double bytes = 0;
+    for (int64_t i = 0; i < net->n_layers; i++) {
+        const ps_layer *l = &net->layers[i];
+        if (!ps_layer_has_weights(l))
+            continue;
+        const double pairs = (double)l->rows * (double)l->cols;
+        const double row_tiles = ceil((double)l->rows / (double)xb->rows);
+        const double col_tiles = ceil((double)l->cols / (double)xb->cols);
+        const double reps = l->kind == PS_LAYER_CONV2D ? (double)p->replicate_conv : 1;
+        bytes += ps_crossbar_grid_bytes(xb, l->rows, l->cols) + pairs * 2 * sizeof(double) +
+                 row_tiles * col_tiles * reps * 2 * sizeof(ps_mapper_block);
+    }
+    return bytes;
 }

@@ -27,6 +27,7 @@
 
 #include "common/params.h"
 #include "common/status.h"
+#include "crossbar.h"
 #include "network.h"
 
 #ifdef __cplusplus
@@ -113,6 +114,14 @@ ps_status ps_mapper_block_needs(const ps_mapper *m, int64_t b, uint8_t *need);
  * bad layer or s. Without pools that is s itself. */
 int64_t ps_mapper_source_fanout(const ps_mapper *m, int64_t layer, int64_t s, int64_t *out,
                                 int64_t cap);
+
+/* Bytes a simulation of net mapped onto arrays of xb and placed by p needs
+ * (chip or golden model): every array of every weight layer's grid at its
+ * full rows x cols (arrays are provisioned whole), the conductance copies
+ * made to program them, and the mapping's blocks. An estimate to check
+ * before building anything; it allocates nothing. */
+double ps_mapper_sim_bytes(const ps_mapper_params *p, const ps_network *net,
+                           const ps_crossbar_params *xb);
 
 /* Utilisation report, one line per layer and a total, into buf (as
  * snprintf: returns the length needed). */

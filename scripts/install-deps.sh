@@ -12,7 +12,7 @@ case ${1:-} in
 *) echo "usage: install-deps.sh [--slurm]" >&2; exit 2 ;;
 esac
 
-packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev
+packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev libzip-dev
           libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin
           parallel)
 missing=()

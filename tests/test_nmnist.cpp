@@ -1,8 +1,8 @@
 // N-MNIST event files: hand-encoded bytes, writer -> reader round trips
-// (bit-exact), each bad-input case in strict and skip modes, the directory
-// layout, the packed form (version 2 round trip, a hand-built version 1 file
-// still read, corrupt version 2 sections), and `primesim data stats|pack`
-// exit codes.
+// (bit-exact), each bad-input case in strict and skip modes, the packed form
+// (version 2 round trip, a hand-built version 1 file still read, corrupt
+// version 2 sections), and `primesim data stats|pack` exit codes. Directory
+// layouts: test_nmnist_dir.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -203,42 +203,6 @@ TEST(Nmnist, BackwardsIsJudgedAgainstTheLastKeptEvent)
     EXPECT_EQ(b.ev[2].t_us, 60u);
     EXPECT_EQ(is.count[PS_BAD_TIME_BACKWARDS], 2u);
     ps_event_buf_free(&b);
-}
-
-TEST(Nmnist, ListsTheDatasetLayoutAndRefusesAMissingDirectory)
-{
-    const std::string root = make_temp_dir();
-    ps_error err{};
-    for (const char *sub : {"/Train/3", "/Test/0", "/Test/9"})
-        ASSERT_EQ(ps_make_dirs((root + sub).c_str(), &err), PS_OK);
-    write_bytes(root + "/Train/3/00010.bin", {});
-    write_bytes(root + "/Train/3/00002.bin", {});
-    write_bytes(root + "/Test/9/00001.bin", {});
-    write_bytes(root + "/Test/0/00005.bin", {});
-    write_bytes(root + "/Test/0/notes.txt", {1});
-    ps_nmnist_entry *e = nullptr;
-    size_t n = 0;
-    ASSERT_EQ(ps_nmnist_list(root.c_str(), &e, &n, &err), PS_OK) << err.message;
-    ASSERT_EQ(n, 4u);
-    EXPECT_EQ(e[0].split, PS_SPLIT_TRAIN);
-    EXPECT_EQ(e[0].label, 3);
-    EXPECT_EQ(e[0].id, 2u);
-    EXPECT_EQ(e[1].id, 10u);
-    EXPECT_EQ(e[2].split, PS_SPLIT_TEST);
-    EXPECT_EQ(e[2].label, 0);
-    EXPECT_EQ(e[3].label, 9);
-    char path[512];
-    ps_nmnist_entry_path(root.c_str(), &e[1], path, sizeof path);
-    EXPECT_EQ(std::string(path), root + "/Train/3/00010.bin");
-    free(e);
-    // A split directory holding the label folders directly.
-    ASSERT_EQ(ps_nmnist_list((root + "/Test").c_str(), &e, &n, &err), PS_OK);
-    EXPECT_EQ(n, 2u);
-    EXPECT_EQ(e[0].split, PS_SPLIT_NONE);
-    free(e);
-    EXPECT_EQ(ps_nmnist_list((root + "/missing").c_str(), &e, &n, &err), PS_ERR_NOT_FOUND);
-    EXPECT_NE(std::string(err.message).find(root + "/missing"), std::string::npos);
-    ps_remove_tree(root.c_str(), nullptr);
 }
 
 TEST(Nmnist, PackedRoundTripIsBitExact)

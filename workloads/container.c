@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -7,6 +8,7 @@
 
 #include "bytes.h"
 #include "common/alloc.h"
+#include "common/memory.h"
 #include "fileio.h"
 
 #define TABLE_ENTRY_BYTES (PS_CONTAINER_NAME_BYTES + 16)
@@ -298,6 +300,13 @@ ps_status ps_container_decode(const void *data, size_t size, const char *name, c
                             "%s: corrupt: frame content size disagrees with the header", name);
     if (info.payload_bytes > SIZE_MAX)
         return ps_error_set(err, PS_ERR_NOMEM, "%s: payload too large for this machine", name);
+    /* The header's size is checked before a byte is allocated: a small
+     * frame may declare (and a zstd bomb decompress to) any size. */
+    char what[600];
+    snprintf(what, sizeof what, "%s: its declared payload of %llu bytes", name,
+             (unsigned long long)info.payload_bytes);
+    if ((s = ps_memory_check(info.payload_bytes, what, err)) != PS_OK)
+        return s;
 
     ps_container *c;
     if (PS_CALLOC_ARRAY(c, 1) != PS_OK || ps_calloc((size_t)info.payload_bytes, 1, &c->payload) != PS_OK) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/memory.h"
 #include "data_dir.hpp"
 
 namespace primesim {
@@ -167,6 +168,28 @@ void parse_shard(const std::string &value, long long &i, long long &n)
 {
     if (std::sscanf(value.c_str(), "%lld/%lld", &i, &n) != 2 || n < 1 || i < 0 || i >= n)
         throw UsageError("--shard expects i/N with 0 <= i < N, got '" + value + "'");
+}
+
+} // namespace primesim
+
+namespace primesim {
+
+void max_memory_option(Args &args)
+{
+    args.option("max-memory", 0, "SIZE",
+                "memory a run may use, e.g. 48G (default half of physical memory); a config or "
+                "file needing more is refused up front with its estimate");
+}
+
+void apply_max_memory(const Args &args)
+{
+    if (!args.has("max-memory"))
+        return;
+    uint64_t bytes = 0;
+    if (!ps_memory_parse_size(args.value("max-memory").c_str(), &bytes))
+        throw UsageError("--max-memory expects a size such as 512M, 48G or 1.5T, got '" +
+                         args.value("max-memory") + "'");
+    ps_memory_set_limit_bytes(bytes);
 }
 
 } // namespace primesim

@@ -64,6 +64,11 @@ class Args {
     bool help_ = false;
 };
 
+// --max-memory SIZE (sim, sweep, check, train, data, inspect): declares the option; main
+// applies it (ps_memory_set_limit_bytes) before the command runs.
+void max_memory_option(Args &args);
+void apply_max_memory(const Args &args); // UsageError for a malformed size
+
 // --shard i/N (sim, sweep): UsageError unless 0 <= i < N.
 void parse_shard(const std::string &value, long long &i, long long &n);
 

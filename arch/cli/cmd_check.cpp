@@ -15,6 +15,7 @@
 
 #include "check_golden.hpp"
 #include "commands.hpp"
+#include "common/memory.h"
 #include "config/config.hpp"
 #include "data_dir.hpp"
 #include "fileio.h"
@@ -74,6 +75,7 @@ void define_check(Args &args)
     args.option("param", 'p', "KEY=VALUE",
                 "override a parameter in every config (repeatable; goldens record them)");
     args.option("update", 'u', "", "write the golden files instead of comparing");
+    max_memory_option(args); // shared: each of the --jobs sims gets its part
     args.epilog("Golden files record the workload and data file names, the sample count and the -p\n"
                 "overrides they were made with; a check with other settings says so instead of\n"
                 "listing differences. Format and tolerance: tests/golden/check/README.md.\n"
@@ -297,7 +299,9 @@ void run_sims(const Plan &p, const std::vector<ConfigRun *> &todo, const std::st
     auto start = [&](ConfigRun &r) {
         std::vector<std::string> a = {"sim",        r.path, "--workload", p.workload,
                                       "--data",     p.data, "--samples",  std::to_string(p.samples),
-                                      "-o",         tmp + "/" + r.name};
+                                      "-o",         tmp + "/" + r.name,
+                                      "--max-memory",
+                                      std::to_string(ps_memory_limit_bytes() / (uint64_t)p.jobs)};
         for (const auto &kv : p.settings.params) {
             a.push_back("-p");
             a.push_back(kv);

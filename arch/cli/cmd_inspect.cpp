@@ -152,6 +152,7 @@ void define_inspect(Args &args)
                "and pruned pairs, provenance.\n"
                "A damaged, truncated, foreign or newer-version file is reported, exit 2.");
     args.option("recipe", 0, "", "workload: also print the stored training recipe");
+    max_memory_option(args);
 }
 
 int run_inspect(const Args &args)

@@ -27,7 +27,8 @@ void define_merge(Args &args)
                "plot are made again over all points; exit 1 if some point was finished by no\n"
                "shard. Either way the result equals, byte for byte, a single run (of a sweep:\n"
                "but for each point's log.txt and the seconds in point.status, which record\n"
-               "where and how fast it ran).");
+               "where and how fast it ran). Of sim shards, each must hold its run.done (a\n"
+               "finished run) and their settings must agree; OUT/run.done is written last.");
     args.option("out", 'o', "DIR", "output directory");
     args.epilog("example:\n  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 0/2 -o s0/\n"
                 "  primesim sim SYS.yaml --workload w.pwl --data d.nmnp --shard 1/2 -o s1/\n"
@@ -37,6 +38,29 @@ void define_merge(Args &args)
 }
 
 // Merges dir/samples.csv files (header + rows keyed by the first column).
+// The run.done of the merged run: the shards' own, which must all be there
+// (a shard without one did not finish) and agree but for their shard line.
+std::string merged_done(const std::vector<std::string> &dirs)
+{
+    std::string merged;
+    for (const auto &d : dirs) {
+        std::ifstream in(d + "/" + kRunDoneFile, std::ios::binary);
+        if (!in)
+            throw ConfigError(d + ": no " + kRunDoneFile + ": not a finished run (run its " +
+                              "command again to finish it)");
+        std::string text, line;
+        while (std::getline(in, line))
+            if (line.rfind("shard: ", 0) != 0)
+                text += line + "\n";
+        if (merged.empty())
+            merged = text;
+        else if (text != merged)
+            throw ConfigError(d + "/" + kRunDoneFile + ": other run settings than " + dirs[0] +
+                              "/" + kRunDoneFile);
+    }
+    return merged;
+}
+
 void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &out)
 {
     std::string header;
@@ -56,10 +80,10 @@ void merge_samples_csv(const std::vector<std::string> &dirs, const std::string &
                 rows.emplace_back(std::stoull(line.substr(0, line.find(','))), line);
     }
     std::sort(rows.begin(), rows.end());
-    std::ofstream o(out + "/samples.csv", std::ios::binary);
-    o << header << "\n";
+    std::string text = header + "\n";
     for (const auto &r : rows)
-        o << r.second << "\n";
+        text += r.second + "\n";
+    write_text_atomic(out + "/samples.csv", text);
 }
 
 // Returns the merged run (written to out/timesteps.csv and summary.json).
@@ -109,7 +133,11 @@ int run_merge(const Args &args)
         throw UsageError("expected -o OUT/");
     if (std::filesystem::exists(args.positional()[0] + "/plan.txt"))
         return merge_sweeps(args.positional(), args.value("out"));
+    const std::string done = merged_done(args.positional());
+    std::filesystem::create_directories(args.value("out"));
+    std::filesystem::remove(args.value("out") + "/" + kRunDoneFile);
     merge_outputs(args.positional(), args.value("out"));
+    write_text_atomic(args.value("out") + "/" + kRunDoneFile, done);
     std::printf("merged %zu outputs into %s (timesteps.csv, summary.json, samples.csv)\n",
                 args.positional().size(), args.value("out").c_str());
     return 0;

@@ -14,11 +14,14 @@
 
 #include "chip/chip.hpp"
 #include "commands.hpp"
+#include "common/memory.h"
 #include "config/system_config.hpp"
 #include "data/frames.h"
 #include "data/nmnist.h"
+#include "data/nmnist_dir.h"
 #include "golden.h"
 #include "hardware_json.hpp"
+#include "mapper.h"
 #include "pwl.h"
 #include "sim/sc_entry.hpp"
 #include "stats.h"
@@ -53,7 +56,10 @@ void define_sim(Args &args)
                "once and replays the early stop at each threshold: the classification table;\n"
                "the one-line summary is then the run's theta replayed on those traces.\n"
                "--jobs N runs N shard processes in OUT/shards/i/ and merges them into OUT/; the\n"
-               "shard directories are removed after a successful merge, kept when a shard fails.");
+               "shard directories are removed after a successful merge, kept when a shard fails.\n"
+               "OUT/run.done is written last (and removed first): a directory without it holds\n"
+               "no finished run. A run killed at any moment is finished by the same command:\n"
+               "it runs again, and with --jobs keeps the shards that had finished.");
     args.option("param", 'p', "KEY=VALUE", "override one parameter, e.g. -p adc.bits=6 (repeatable)");
     args.option("out", 'o', "DIR", "output directory");
     args.option("dry-run", 'n', "", "resolve and check the config, write it, simulate nothing");
@@ -67,6 +73,7 @@ void define_sim(Args &args)
     args.option("golden", 'g', "", "run the golden C model (no timing)");
     args.option("vcd", 0, "FILE.vcd", "record chosen signals of the chip in a VCD file (off by default)");
     args.option("trace", 0, "GROUPS", "signal groups for --vcd, comma-separated (default all)");
+    max_memory_option(args);
     args.epilog(
         "VCD tracing (--vcd; one process: not with --jobs or --golden; results are the same\n"
         "with or without it). Signals, named by their path under 'chip', by --trace group:\n"
@@ -112,13 +119,10 @@ class Dataset {
     {
         ps_error err{};
         if (std::filesystem::is_directory(path)) {
-            root_ = path;
-            ps_nmnist_entry *e = nullptr;
-            size_t n = 0;
-            if (ps_nmnist_list(path.c_str(), &e, &n, &err) != PS_OK)
+            if (ps_nmnist_dir_open(path.c_str(), &dir_, &err) != PS_OK)
                 throw ConfigError(err.message);
-            entries_.assign(e, e + n);
-            free(e);
+            for (size_t i = 0; i < ps_nmnist_dir_count(dir_); i++)
+                entries_.push_back(ps_nmnist_dir_entry(dir_, i));
         } else {
             if (ps_nmnist_packed_open(path.c_str(), &packed_, &err) != PS_OK)
                 throw ConfigError(err.message);
@@ -130,6 +134,7 @@ class Dataset {
     ~Dataset()
     {
         ps_nmnist_packed_close(packed_);
+        ps_nmnist_dir_close(dir_);
         ps_event_buf_free(&ev_);
     }
     size_t size() const { return entries_.size(); }
@@ -141,9 +146,7 @@ class Dataset {
         if (packed_) {
             s = ps_nmnist_packed_events(packed_, i, false, &ev_, nullptr, &err);
         } else {
-            char path[4096];
-            ps_nmnist_entry_path(root_.c_str(), &entries_[i], path, sizeof path);
-            s = ps_nmnist_read_file(path, false, &ev_, nullptr, &err);
+            s = ps_nmnist_dir_events(dir_, i, false, &ev_, nullptr, &err);
         }
         if (s != PS_OK)
             throw ConfigError(err.message);
@@ -158,7 +161,7 @@ class Dataset {
 
   private:
     ps_frames_params fp_;
-    std::string root_;
+    ps_nmnist_dir *dir_ = nullptr;
     ps_nmnist_packed *packed_ = nullptr;
     std::vector<ps_nmnist_entry> entries_;
     ps_event_buf ev_;
@@ -388,13 +391,60 @@ void print_sweep_summary(const ps_stats_run *run, double seconds, bool golden)
     std::printf(", %.1f samples/s\n", seconds > 0 ? (double)pt.samples / seconds : 0.0);
 }
 
+// Refuses (ConfigError, before anything is built) a config whose arrays
+// would not fit the memory budget: arrays are provisioned whole, so huge
+// crossbar.rows x cols cost memory even when the network uses a sliver.
+void check_memory(const SystemConfig &cfg, const ps_network &net, long long jobs)
+{
+    const double bytes = ps_mapper_sim_bytes(&cfg.mapper, &net, &cfg.crossbar) * (double)jobs;
+    char what[256];
+    std::snprintf(what, sizeof what,
+                  "the chip (crossbar.rows x cols = %lld x %lld%s, arrays provisioned whole)",
+                  (long long)cfg.crossbar.rows, (long long)cfg.crossbar.cols,
+                  jobs > 1 ? (", times " + std::to_string(jobs) + " jobs").c_str() : "");
+    ps_error err{};
+    if (ps_memory_check(bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes, what, &err) != PS_OK)
+        throw ConfigError(std::string(err.message) +
+                          "; smaller arrays (crossbar.rows/cols) hold the same network");
+}
+
+// OUT/run.done, written last: the run's settings (what a rerun must match
+// to keep it) and, for a shard, which one. A directory without it is not a
+// finished run, whatever else it holds.
+std::string done_text(const Args &args, const std::string &shard = "")
+{
+    std::string t = "primesim sim: complete\nsystem: " + args.positional()[0] + "\n";
+    for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
+        if (args.has(opt))
+            t += std::string(opt) + ": " + args.value(opt) + "\n";
+    if (args.has("golden"))
+        t += "golden: true\n";
+    for (const auto &p : args.values("param"))
+        t += "param: " + p + "\n";
+    return shard.empty() ? t : t + "shard: " + shard + "\n";
+}
+
+std::string read_done(const std::string &dir)
+{
+    std::ifstream in(dir + "/" + kRunDoneFile, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 int run_jobs(const Args &args, long long jobs, const std::string &out)
 {
+    std::filesystem::remove(out + "/" + kRunDoneFile); // not this run's result until it ends
     std::vector<pid_t> pids;
     const auto t0 = std::chrono::steady_clock::now();
     for (long long i = 0; i < jobs; i++) {
+        const std::string shard = std::to_string(i) + "/" + std::to_string(jobs);
+        if (read_done(out + "/shards/" + std::to_string(i)) == done_text(args, shard)) {
+            std::printf("shard %s finished before: kept\n", shard.c_str());
+            continue; // a killed run's finished shard
+        }
         std::vector<std::string> a = {"sim", args.positional()[0]};
-        for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds"})
+        for (const char *opt : {"workload", "data", "samples", "threshold", "thresholds", "max-memory"})
             if (args.has(opt)) {
                 a.push_back(std::string("--") + opt);
                 a.push_back(args.value(opt));
@@ -406,7 +456,7 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
         if (args.has("golden"))
             a.push_back("--golden");
         a.push_back("--shard");
-        a.push_back(std::to_string(i) + "/" + std::to_string(jobs));
+        a.push_back(shard);
         a.push_back("-o");
         a.push_back(out + "/shards/" + std::to_string(i));
         pids.push_back(spawn_self(a));
@@ -442,6 +492,7 @@ int run_jobs(const Args &args, long long jobs, const std::string &out)
     }
     write_report(run.get(), out, "primesim sim: " + args.positional()[0]);
     std::filesystem::remove_all(out + "/shards"); // merged: kept only on failure
+    write_text_atomic(out + "/" + kRunDoneFile, done_text(args));
     return 0;
 }
 
@@ -485,17 +536,17 @@ int run_sim(const Args &args)
             throw UsageError(std::string("--trace: ") + e.what());
         }
     }
-    if (jobs > 1)
-        return run_jobs(args, jobs, out);
-    long long shard = 0, shards = 1;
-    if (args.has("shard"))
-        parse_shard(args.value("shard"), shard, shards);
-
     ps_error err{};
     ps_workload *w = nullptr;
     if (ps_workload_read(args.value("workload").c_str(), &w, &err) != PS_OK)
         throw ConfigError(err.message);
     std::unique_ptr<ps_workload, void (*)(ps_workload *)> wl(w, ps_workload_free);
+    check_memory(cfg, w->net, jobs);
+    if (jobs > 1)
+        return run_jobs(args, jobs, out);
+    long long shard = 0, shards = 1;
+    if (args.has("shard"))
+        parse_shard(args.value("shard"), shard, shards);
     // Early stop: the workload's alpha and theta over the system YAML; an
     // explicit -p early_stop.alpha= / early_stop.theta= over the workload;
     // --threshold over everything.
@@ -523,10 +574,12 @@ int run_sim(const Args &args)
     }
     doc = load_and_bind(args.positional()[0], overrides, schema);
     finish_system_config(doc, cfg);
+    Dataset data(args.value("data"), w->frames); // bad input is refused before OUT changes
+    // Whatever OUT held is not this run's result until this run ends.
+    std::filesystem::remove(out + "/" + kRunDoneFile);
     write_resolved_config(out, schema, doc, overrides);
     StatsCollector stats(cfg, w->net, sweep, !args.has("golden"));
 
-    Dataset data(args.value("data"), w->frames);
     size_t total = data.size();
     if (args.has("samples"))
         total = std::min<size_t>(total, (size_t)args.integer("samples", 0, 0, 1LL << 40));
@@ -535,8 +588,6 @@ int run_sim(const Args &args)
         mine.push_back(k);
 
     std::vector<std::string> lines;
-    std::ofstream csv(out + "/samples.csv");
-    csv << kCsvHeader;
     const auto t0 = std::chrono::steady_clock::now();
     if (args.has("golden")) {
         ps_golden_config gc;
@@ -657,11 +708,12 @@ int run_sim(const Args &args)
             throw std::runtime_error(sim_error);
         write_hardware_json(hardware, out);
     }
+    std::string csv = kCsvHeader;
     for (auto &l : lines) {
-        csv << l;
+        csv += l;
         l.pop_back(); // the newline, for the summary
     }
-    csv.close();
+    write_text_atomic(out + "/samples.csv", csv);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (ps_stats_write_outputs(stats.run(), out.c_str(), &err) != PS_OK)
         throw std::runtime_error(err.message);
@@ -672,6 +724,8 @@ int run_sim(const Args &args)
             print_summary(lines, secs, args.has("golden"));
         write_report(stats.run(), out, "primesim sim: " + args.positional()[0]);
     }
+    write_text_atomic(out + "/" + kRunDoneFile,
+                      done_text(args, args.has("shard") ? args.value("shard") : ""));
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "common/memory.h"
 #include "config/config.hpp"
 #include "config/sweep_plan.hpp"
 #include "config/system_config.hpp"
@@ -65,6 +66,7 @@ void define_sweep(Args &args)
     args.option("param", 'p', "KEY=VALUE", "a parameter override for every point (repeatable)");
     args.option("retry-failed", 0, "", "run again the points that failed before");
     args.option("dry-run", 'n', "", "check the sweep and list its points, run nothing");
+    max_memory_option(args); // shared: each of the --jobs points gets its part
     args.epilog(
         "SWEEP.yaml (paths relative to the file):\n"
         "  sweep:\n"
@@ -114,13 +116,6 @@ std::string read_text(const std::string &path)
     std::string text(reinterpret_cast<const char *>(data), size);
     std::free(data);
     return text;
-}
-
-void write_text(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
 }
 
 PointStatus read_status(const std::string &dir)
@@ -232,7 +227,7 @@ size_t write_sweep_table(const SweepPlan &plan, const std::vector<size_t> &which
     std::unique_ptr<bool[]> pareto(new bool[rows.size() + 1]);
     ps_sweep_pareto(rows.data(), rows.size(), plan.pareto, pareto.get());
     const std::string title = "primesim sweep: " + plan.name;
-    write_text(out + "/table.csv", capture([&](FILE *f) {
+    write_text_atomic(out + "/table.csv", capture([&](FILE *f) {
                    ps_sweep_write_csv(f, params.data(), params.size(), rows.data(), rows.size(),
                                       pareto.get());
                }));
@@ -241,7 +236,7 @@ size_t write_sweep_table(const SweepPlan &plan, const std::vector<size_t> &which
                                 rows.size(), pareto.get(), plan.pareto);
         std::fputs("\n![Pareto plot](pareto.svg)\n", f);
     });
-    write_text(out + "/table.md", md);
+    write_text_atomic(out + "/table.md", md);
     ps_error err{};
     if (ps_sweep_write_pareto_svg(out.c_str(), "pareto.svg", title.c_str(), rows.data(),
                                   rows.size(), pareto.get(), &err) != PS_OK)
@@ -262,7 +257,7 @@ void claim_output(const SweepPlan &plan, const std::string &out)
     if (fs::exists(path)) {
         const std::string have = sweep_plan_identity(read_text(path));
         if (have == sweep_plan_identity(want)) {
-            write_text(path, want); // the Pareto objectives may have changed
+            write_text_atomic(path, want); // the Pareto objectives may have changed
             return;
         }
         std::istringstream a(have), b(sweep_plan_identity(want));
@@ -278,7 +273,7 @@ void claim_output(const SweepPlan &plan, const std::string &out)
             }
         }
     }
-    write_text(path, want);
+    write_text_atomic(path, want);
 }
 
 } // namespace
@@ -298,7 +293,7 @@ int merge_sweeps(const std::vector<std::string> &dirs, const std::string &out)
     ps_error err{};
     if (ps_make_dirs((out + "/points").c_str(), &err) != PS_OK)
         throw ConfigError(err.message);
-    write_text(out + "/plan.txt", text);
+    write_text_atomic(out + "/plan.txt", text);
     std::vector<size_t> all;
     std::vector<std::string> missing;
     for (size_t k = 0; k < plan.points.size(); k++) {
@@ -415,6 +410,9 @@ int run_sweep(const Args &args)
         std::chrono::steady_clock::time_point start;
     };
     std::map<pid_t, Running> running;
+    // Points running at once share the budget; one too big for its part
+    // fails up front with its estimate (and is recorded as failed).
+    const std::string child_memory = std::to_string(ps_memory_limit_bytes() / (uint64_t)jobs);
     size_t next = 0, finished = 0;
     while ((next < todo.size() || !running.empty()) && !g_interrupted) {
         while (next < todo.size() && (long long)running.size() < jobs) {
@@ -432,7 +430,7 @@ int run_sweep(const Args &args)
                 a.push_back("--golden");
             for (const auto &o : plan.overrides(p))
                 a.insert(a.end(), {"-p", o});
-            a.insert(a.end(), {"-o", dir});
+            a.insert(a.end(), {"-o", dir, "--max-memory", child_memory});
             pid_t pid = 0;
             try {
                 pid = spawn_self(a, dir + "/log.txt");
@@ -461,13 +459,13 @@ int run_sweep(const Args &args)
         if (g_interrupted && code != 0)
             break; // killed by our own interrupt: not a result
         std::string error;
-        if (code == 0 && !fs::exists(dir + "/timesteps.csv"))
-            error = "the simulation wrote no timesteps.csv";
+        if (code == 0 && !fs::exists(dir + "/" + kRunDoneFile))
+            error = std::string("the simulation exited 0 but wrote no ") + kRunDoneFile;
         else if (code != 0)
             error = "exit " + std::to_string(code) + ": " + last_line(dir + "/log.txt");
         char secs_text[32];
         std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
-        write_text(dir + "/point.status", std::string("state: ") + (error.empty() ? "ok" : "failed") +
+        write_text_atomic(dir + "/point.status", std::string("state: ") + (error.empty() ? "ok" : "failed") +
                                               "\nexit: " + std::to_string(code) +
                                               "\nseconds: " + secs_text +
                                               (error.empty() ? "" : "\nerror: " + error) + "\n");

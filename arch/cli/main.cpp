@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "config/config.hpp"
 #include "data_dir.hpp"
+#include "subprocess.hpp"
 
 namespace primesim {
 
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
 {
     // Results go to stdout; SystemC's banner would mix into them.
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    primesim::die_with_parent();
     if (argc < 2) {
         print_usage(stderr);
         return 2;
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
             std::fputs(args.help_text().c_str(), stdout);
             return 0;
         }
+        primesim::apply_max_memory(args);
         return cmd->run(args);
     } catch (const primesim::UsageError &e) {
         std::fprintf(stderr, "primesim %s: %s\nTry 'primesim %s --help'.\n", cmd->name, e.what(),

@@ -16,7 +16,16 @@ std::string self_exe();
 // replaced since). A non-empty log_path receives the child's
 // stdout and stderr (created or truncated); empty keeps the parent's.
 // Throws std::runtime_error when the process cannot be started.
+// The child gets kParentEnv = the parent's pid in its environment.
 pid_t spawn_self(const std::vector<std::string> &args, const std::string &log_path = "");
+
+// Names the pid of the primesim that started this one.
+inline constexpr const char *kParentEnv = "PRIMESIM_PARENT_PID";
+
+// In a child of spawn_self: asks the kernel to SIGKILL this process when its
+// parent dies (however it dies, SIGKILL included), so no orphan writes into
+// a killed run's output; exits at once if the parent is already gone.
+void die_with_parent();
 
 // Waits for pid. Returns its exit code, or 128 + signal when it was killed.
 int wait_child(pid_t pid);

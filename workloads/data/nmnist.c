@@ -1,11 +1,9 @@
 #include "data/nmnist.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -169,117 +167,6 @@ int ps_nmnist_entry_path(const char *root, const ps_nmnist_entry *e, char *buf, 
         return snprintf(buf, size, "%s/%u/%05u.bin", root, e->label, e->id);
     return snprintf(buf, size, "%s/%s/%u/%05u.bin", root, ps_split_dir_name((ps_split)e->split),
                     e->label, e->id);
-}
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* "<digits>.bin" -> id; false for anything else. */
-static bool parse_id(const char *name, uint32_t *id)
-{
-    uint64_t v = 0;
-    const char *p = name;
-    if (*p < '0' || *p > '9')
-        return false;
-    while (*p >= '0' && *p <= '9') {
-        v = v * 10 + (uint64_t)(*p - '0');
-        if (v > UINT32_MAX)
-            return false;
-        p++;
-    }
-    if (strcmp(p, ".bin") != 0)
-        return false;
-    *id = (uint32_t)v;
-    return true;
-}
-
-typedef struct entry_list {
-    ps_nmnist_entry *e;
-    size_t count, capacity;
-} entry_list;
-
-static ps_status list_label_dir(const char *dir, uint8_t label, uint8_t split, entry_list *l,
-                                ps_error *err)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return ps_error_set(err, PS_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
-    struct dirent *de;
-    ps_status st = PS_OK;
-    while ((de = readdir(d)) != NULL) {
-        uint32_t id;
-        if (!parse_id(de->d_name, &id))
-            continue;
-        if (l->count == l->capacity) {
-            size_t cap = l->capacity ? l->capacity * 2 : 1024;
-            ps_nmnist_entry *grown = l->e;
-            if ((st = ps_realloc(cap, sizeof *grown, &grown)) != PS_OK)
-                break;
-            l->e = grown;
-            l->capacity = cap;
-        }
-        l->e[l->count++] = (ps_nmnist_entry){.id = id, .label = label, .split = split};
-    }
-    closedir(d);
-    if (st != PS_OK)
-        return ps_error_set(err, st, "%s: too many files", dir);
-    return PS_OK;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-    const ps_nmnist_entry *x = a, *y = b;
-    if (x->split != y->split)
-        return x->split < y->split ? -1 : 1;
-    if (x->label != y->label)
-        return x->label < y->label ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-ps_status ps_nmnist_list(const char *root, ps_nmnist_entry **entries, size_t *count,
-                         ps_error *err)
-{
-    *entries = NULL;
-    *count = 0;
-    if (!is_dir(root))
-        return ps_error_set(err, PS_ERR_NOT_FOUND, "%s: no such directory", root);
-    char path[4096];
-    entry_list l = {0};
-    ps_status st = PS_OK;
-    bool layout = false;
-    for (int s = PS_SPLIT_TRAIN; s <= PS_SPLIT_NONE && st == PS_OK; s++) {
-        if (s == PS_SPLIT_NONE && layout)
-            break;
-        for (int label = 0; label < 10 && st == PS_OK; label++) {
-            if (s == PS_SPLIT_NONE)
-                snprintf(path, sizeof path, "%s/%d", root, label);
-            else
-                snprintf(path, sizeof path, "%s/%s/%d", root, ps_split_dir_name((ps_split)s), label);
-            if (!is_dir(path))
-                continue;
-            layout = true;
-            st = list_label_dir(path, (uint8_t)label, (uint8_t)s, &l, err);
-        }
-    }
-    if (st != PS_OK) {
-        free(l.e);
-        return st;
-    }
-    if (l.count == 0) {
-        free(l.e);
-        return ps_error_set(err, PS_ERR_NOT_FOUND,
-                            "%s: no N-MNIST samples (expected Train|Test/<label>/<id>.bin or "
-                            "<label>/<id>.bin)",
-                            root);
-    }
-    if (l.count > 0) /* qsort must not see a NULL array, even empty */
-        qsort(l.e, l.count, sizeof *l.e, entry_cmp);
-    *entries = l.e;
-    *count = l.count;
-    return PS_OK;
 }
 
 /* ---- the packed form ---- */

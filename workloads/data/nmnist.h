@@ -1,7 +1,8 @@
 /* N-MNIST event files (Orchard et al. 2015): one file per sample, 5 bytes
  * per event, big-endian: x, y, then polarity in bit 7 of byte 2 and a 23-bit
  * microsecond timestamp in the low 7 bits of byte 2 and bytes 3..4. Files
- * sit in the dataset's layout ROOT/Train|Test/<label>/<id>.bin. The packed
+ * sit in the dataset's layout ROOT/Train|Test/<label>/<id>.bin (written so;
+ * read in the layouts of data/nmnist_dir.h). The packed
  * single-file form is a primesim container of kind NMNP (workloads/FORMAT.md):
  * written in content version 2 (events as zstd-friendly columns), read in
  * versions 1 and 2.
@@ -63,20 +64,17 @@ typedef enum ps_split {
 const char *ps_split_dir_name(ps_split s); /* "Train", "Test", "" */
 
 typedef struct ps_nmnist_entry {
-    uint32_t id;   /* the number in <id>.bin */
+    uint32_t id;   /* the number in <id>.bin (0 for a file named otherwise) */
     uint8_t label; /* 0..9 */
     uint8_t split; /* ps_split */
 } ps_nmnist_entry;
 
-/* Path of an entry's file under root ("root/Test/3/00042.bin"); ids are
- * written with at least 5 digits as in the real dataset. */
+/* Path an entry's file is written to under root ("root/Test/3/00042.bin");
+ * ids are written with at least 5 digits as in the real dataset. */
 int ps_nmnist_entry_path(const char *root, const ps_nmnist_entry *e, char *buf, size_t size);
 
-/* Lists the samples under root: root/Train and root/Test if either exists,
- * else root/0 .. root/9. Sorted by split, label, id. Files not named
- * <digits>.bin are ignored. A missing or empty root is PS_ERR_NOT_FOUND. */
-ps_status ps_nmnist_list(const char *root, ps_nmnist_entry **entries, size_t *count,
-                         ps_error *err);
+/* Listing and reading a dataset directory, whatever tool made it:
+ * data/nmnist_dir.h. */
 
 /* ---- the packed form (kind NMNP) ---- */
 

@@ -1,13 +1,16 @@
 #include "train/data.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/alloc.h"
+#include "common/memory.h"
 #include "common/rng.h"
 #include "data/idx.h"
 #include "data/nmnist.h"
+#include "data/nmnist_dir.h"
 
 void ps_train_data_free(ps_train_data *d)
 {
@@ -28,8 +31,20 @@ static ps_status data_alloc(size_t count, int64_t T, int64_t c, int64_t h, int64
     d->count = count, d->T = T, d->c = c, d->h = h, d->w = w;
     d->frame = (size_t)(c * h * w);
     d->classes = 10;
-    if (!ps_size_mul((size_t)T, d->frame, &per) || !ps_size_mul(per, count, &total) ||
-        ps_calloc(total ? total : 1, 1, &d->levels) != PS_OK ||
+    if (!ps_size_mul((size_t)T, d->frame, &per) || !ps_size_mul(per, count, &total)) {
+        ps_train_data_free(d);
+        return ps_error_set(err, PS_ERR_RANGE, "%zu samples of %lld frames: size overflows", count,
+                            (long long)T);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%zu samples of %lld frames of %zu levels", count, (long long)T,
+             d->frame);
+    ps_status st = ps_memory_check((uint64_t)total + count, what, err);
+    if (st != PS_OK) {
+        ps_train_data_free(d);
+        return st;
+    }
+    if (ps_calloc(total ? total : 1, 1, &d->levels) != PS_OK ||
         ps_calloc(count ? count : 1, 1, &d->labels) != PS_OK) {
         ps_train_data_free(d);
         return ps_error_set(err, PS_ERR_NOMEM, "out of memory for %zu samples", count);
@@ -140,12 +155,13 @@ ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, i
         return ps_error_set(err, PS_ERR_NOT_FOUND, "%s: no such file or directory", path);
     const int is_dir = S_ISDIR(st.st_mode);
     ps_nmnist_packed *pk = NULL;
-    ps_nmnist_entry *entries = NULL;
+    ps_nmnist_dir *dir = NULL;
     size_t count = 0;
     ps_status s;
-    if (is_dir)
-        s = ps_nmnist_list(path, &entries, &count, err);
-    else if ((s = ps_nmnist_packed_open(path, &pk, err)) == PS_OK)
+    if (is_dir) {
+        if ((s = ps_nmnist_dir_open(path, &dir, err)) == PS_OK)
+            count = ps_nmnist_dir_count(dir);
+    } else if ((s = ps_nmnist_packed_open(path, &pk, err)) == PS_OK)
         count = ps_nmnist_packed_count(pk);
     if (s != PS_OK)
         return s;
@@ -166,10 +182,8 @@ ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, i
         ps_event_buf_clear(&ev);
         ps_nmnist_entry e;
         if (is_dir) {
-            char file[4096];
-            e = entries[i];
-            ps_nmnist_entry_path(path, &e, file, sizeof file);
-            s = ps_nmnist_read_file(file, false, &ev, NULL, err);
+            e = ps_nmnist_dir_entry(dir, i);
+            s = ps_nmnist_dir_events(dir, i, false, &ev, NULL, err);
         } else {
             e = ps_nmnist_packed_entry(pk, i);
             s = ps_nmnist_packed_events(pk, i, false, &ev, NULL, err);
@@ -188,7 +202,7 @@ ps_status ps_train_data_load(const char *path, const ps_frames_params *frames, i
 done:
     ps_event_buf_free(&ev);
     free(scratch);
-    free(entries);
+    ps_nmnist_dir_close(dir);
     ps_nmnist_packed_close(pk);
     if (s != PS_OK) {
         ps_train_data_free(d);

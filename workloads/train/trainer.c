@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/memory.h"
 #include "common/rng.h"
 #include "train/layers.h"
 #include "train/optim.h"
@@ -372,6 +373,44 @@ static void free_worker(worker *w)
     memset(w, 0, sizeof *w);
 }
 
+/* Samples of a worker's chunk. */
+static int worker_cap(const ps_trainer *tr)
+{
+    const ps_train_params *p = &tr->cfg.train;
+    return (int)(p->chunk < p->batch_size ? p->chunk : p->batch_size);
+}
+
+/* Floats of a worker's block for chunks of cap samples (see alloc_worker). */
+static double worker_floats(const ps_trainer *tr, int cap)
+{
+    const double N = (double)tr->T * (double)cap;
+    double total = N * (double)tr->layers[0].in_size, wide = 0, col = 0;
+    for (int i = 0; i < tr->n_layers; i++) {
+        const tlayer *l = &tr->layers[i];
+        const double out = N * (double)l->out_size;
+        total += (l->kind != L_POOL ? 5 : 2) * out;
+        if (l->kind == L_CONV) {
+            const double colsz = (double)ps_conv_rows(&l->s) * N * (double)ps_conv_positions(&l->s);
+            total += colsz;
+            col = colsz > col && i > 0 ? colsz : col;
+            wide = out > wide ? out : wide;
+        }
+    }
+    return total + wide + col + 2.0 * cap * tr->classes;
+}
+
+/* The trainer's memory with `threads` workers, checked before allocating. */
+static ps_status check_memory(const ps_trainer *tr, size_t max_nw, int threads, ps_error *err)
+{
+    const double per_weight = 16 * sizeof(float) + 1 + (double)tr->n_slots * sizeof(float);
+    const double bytes = (double)tr->nw * per_weight + (double)max_nw * sizeof(uint32_t) +
+                         threads * worker_floats(tr, worker_cap(tr)) * sizeof(float);
+    char what[128];
+    snprintf(what, sizeof what, "the trainer (%zu weights, batch %lld, %d thread%s)", tr->nw,
+             (long long)tr->cfg.train.batch_size, threads, threads > 1 ? "s" : "");
+    return ps_memory_check(bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes, what, err);
+}
+
 /* Lays out every activation of a chunk of cap samples in one block. */
 static ps_status alloc_worker(ps_trainer *tr, worker *w, int cap)
 {
@@ -489,6 +528,10 @@ ps_status ps_trainer_create(const ps_trainer_config *cfg, ps_error *err, ps_trai
             max_nw = l->nw;
     }
     tr->n_slots = (size_t)((p->batch_size + p->chunk - 1) / p->chunk);
+    if ((s = check_memory(tr, max_nw, 1, err)) != PS_OK) {
+        ps_trainer_destroy(tr);
+        return s;
+    }
     ps_device_params dp = cfg->device;
     float **arrays[] = {&tr->form_gp, &tr->form_gn, &tr->reset_gp, &tr->reset_gn, &tr->w_uS,
                         &tr->wr_uS, &tr->weff_keep, &tr->weff_reset, &tr->weff, &tr->params,
@@ -509,7 +552,7 @@ ps_status ps_trainer_create(const ps_trainer_config *cfg, ps_error *err, ps_trai
     }
     /* we parallelise over chunks ourselves: BLAS stays on one thread */
     openblas_set_num_threads(1);
-    if (alloc_worker(tr, &tr->workers[0], (int)(p->chunk < p->batch_size ? p->chunk : p->batch_size)) != PS_OK)
+    if (alloc_worker(tr, &tr->workers[0], worker_cap(tr)) != PS_OK)
         goto nomem;
     ps_trainer_reset(tr);
     *out = tr;
@@ -523,6 +566,13 @@ ps_status ps_trainer_set_threads(ps_trainer *tr, int threads, ps_error *err)
 {
     if (threads < 1 || threads > MAX_THREADS)
         return ps_error_set(err, PS_ERR_RANGE, "threads %d is outside [1, %d]", threads, MAX_THREADS);
+    size_t max_nw = 0;
+    for (int i = 0; i < tr->n_layers; i++)
+        if (tr->layers[i].kind != L_POOL && tr->layers[i].nw > max_nw)
+            max_nw = tr->layers[i].nw;
+    ps_status s = check_memory(tr, max_nw, threads, err);
+    if (s != PS_OK)
+        return s;
     for (int i = 1; i < threads; i++)
         if (!tr->workers[i].block && alloc_worker(tr, &tr->workers[i], tr->workers[0].cap) != PS_OK)
             return ps_error_set(err, PS_ERR_NOMEM, "out of memory for %d workers", threads);
@@ -947,4 +997,49 @@ ps_status ps_trainer_export(ps_trainer *tr, ps_workload *w, ps_error *err)
     w->info.epochs = p->method == PS_TRAIN_RANDOM_UNPRUNED ? 0 : p->epochs;
     w->storage = NULL;
     return ps_network_check(&w->net, err);
+}
+
+/* state: "PSTS", nw, adam step, the counters, then params, adam_m, adam_v */
+#define STATE_MAGIC 0x53545350u
+
+ps_status ps_trainer_save_state(const ps_trainer *tr, ps_bytes *out, ps_error *err)
+{
+    ps_bytes_put_u32(out, STATE_MAGIC);
+    ps_bytes_put_u64(out, tr->nw);
+    ps_bytes_put_u64(out, (uint64_t)tr->adam.step);
+    ps_bytes_put_u64(out, tr->stats.samples_trained);
+    ps_bytes_put_u64(out, tr->stats.steps);
+    ps_bytes_put_u64(out, tr->stats.samples_evaluated);
+    ps_bytes_put_f64(out, tr->stats.train_seconds);
+    const float *arrays[] = {tr->params, tr->adam_m, tr->adam_v};
+    for (size_t a = 0; a < 3; a++)
+        for (size_t j = 0; j < tr->nw; j++)
+            ps_bytes_put_f32(out, arrays[a][j]);
+    if (out->status != PS_OK)
+        return ps_error_set(err, out->status, "trainer state: out of memory");
+    return PS_OK;
+}
+
+ps_status ps_trainer_load_state(ps_trainer *tr, const void *data, size_t size, ps_error *err)
+{
+    ps_reader r = ps_reader_of(data, size);
+    const uint32_t magic = ps_reader_u32(&r);
+    const uint64_t nw = ps_reader_u64(&r);
+    if (r.overrun || magic != STATE_MAGIC)
+        return ps_error_set(err, PS_ERR_FORMAT, "trainer state: not a trainer state");
+    if (nw != tr->nw || size != 4 + 6 * 8 + 3 * 4 * (size_t)nw)
+        return ps_error_set(err, PS_ERR_FORMAT,
+                            "trainer state: %llu parameters in %zu bytes, this network has %zu",
+                            (unsigned long long)nw, size, tr->nw);
+    tr->adam.step = (int64_t)ps_reader_u64(&r);
+    tr->stats.samples_trained = ps_reader_u64(&r);
+    tr->stats.steps = ps_reader_u64(&r);
+    tr->stats.samples_evaluated = ps_reader_u64(&r);
+    tr->stats.train_seconds = ps_reader_f64(&r);
+    float *arrays[] = {tr->params, tr->adam_m, tr->adam_v};
+    for (size_t a = 0; a < 3; a++)
+        for (size_t j = 0; j < tr->nw; j++)
+            arrays[a][j] = ps_reader_f32(&r);
+    ps_trainer_refresh(tr);
+    return PS_OK;
 }

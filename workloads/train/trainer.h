@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "common/params.h"
 #include "common/status.h"
 #include "data/frames.h"
@@ -136,6 +137,15 @@ ps_status ps_trainer_evaluate(ps_trainer *tr, const ps_train_data *data, double 
  * frames, early-stop defaults and info.method / seed / epochs; the caller
  * adds the rest of the provenance. */
 ps_status ps_trainer_export(ps_trainer *tr, ps_workload *w, ps_error *err);
+
+/* What training carries from one epoch to the next (the trainable
+ * parameters, the optimiser's moments and step, the counters), as bytes
+ * appended to out; loaded into a trainer made from the same config, the
+ * next epochs give the same bits as an uninterrupted run (epochs are keyed
+ * by their index, not by what ran before). Load refuses state of another
+ * shape. */
+ps_status ps_trainer_save_state(const ps_trainer *tr, ps_bytes *out, ps_error *err);
+ps_status ps_trainer_load_state(ps_trainer *tr, const void *data, size_t size, ps_error *err);
 
 /* Inference of one sample with a trace: after each layer of each timestep,
  * fn gets its output values (spikes, pooled values or the integrator's
