@@ -286,7 +286,7 @@ double ps_crossbar_bytes(const ps_crossbar_params *p)
     const double per_pair = 2 * sizeof(double) + 2 + 2 * sizeof(int64_t); /* g0, fault, gdiff, gsq */
     const double per_row = 3 * sizeof(double) + (double)p->input_bits * sizeof(uint32_t) +
                            sizeof(uint32_t) + sizeof(uint16_t);
-    const double per_col = 2 * sizeof(int64_t) + 2 * sizeof(double);
+    const double per_col = 2 * sizeof(int64_t) + 2 * sizeof(double) + sizeof(int32_t); /* + acc32 */
     return (double)sizeof(ps_crossbar) + rows * cols * per_pair + rows * per_row + cols * per_col;
 }
 

@@ -71,8 +71,9 @@ TEST(Memory, CrossbarEstimateFollowsItsAllocations)
     // i64), 4 rows of 3 f64 sums + 4 u32 bit-plane entries + u32 + u16.
     EXPECT_DOUBLE_EQ(a - b, 4 * 3 * 34 + 4 * (24 + 16 + 4 + 2));
     p.cols = 5;
-    // 2 more columns: 4 x 2 pairs, and 4 scratch values of 8 bytes per column.
-    EXPECT_DOUBLE_EQ(ps_crossbar_bytes(&p) - b, 4 * 2 * 34 + 2 * 32);
+    // 2 more columns: 4 x 2 pairs, and per column 4 scratch values of 8 bytes
+    // and a 32-bit narrow sum.
+    EXPECT_DOUBLE_EQ(ps_crossbar_bytes(&p) - b, 4 * 2 * 34 + 2 * 36);
     // A 1000 x 300 matrix on 512 x 256 arrays: 2 x 2 arrays plus the grid's
     // lists (2 row tiles x 512 u32), input scratch (1000 x (u32 + u16)), part sums (256 f64).
     p.rows = 512, p.cols = 256;
