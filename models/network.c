@@ -356,6 +356,14 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
      * to the cycles of consecutive positions: +1 / -1 at its ends, summed
      * along the positions of each plane. */
     const uint32_t s = (uint32_t)l->stride, lo = (uint32_t)r0;
+    if (per_row && s == 1) { /* a run's rows are consecutive: prefix sums */
+        if ((st = grow(&pl->row_prefix, &pl->cap_row_prefix, (size_t)l->rows + 1,
+                       sizeof *pl->row_prefix)) != PS_OK)
+            return st;
+        pl->row_prefix[0] = 0;
+        for (int64_t r = 0; r < l->rows; r++)
+            pl->row_prefix[r + 1] = pl->row_prefix[r] + per_row[r];
+    }
     uint32_t *restrict cnt = pl->off + 1; /* n_cyc + P entries: off grows by P */
     memset(pl->off, 0, (n_cyc + 1 + P) * sizeof *pl->off);
     uint64_t sum = 0;
@@ -367,7 +375,9 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
                 cnt[(size_t)(r.pos + 1) * P + p]--;
             }
         }
-        if (per_row)
+        if (per_row && s == 1)
+            sum += pl->row_prefix[r.row + r.n] - pl->row_prefix[r.row];
+        else if (per_row)
             for (uint32_t t = 0; t < r.n; t++)
                 sum += per_row[r.row + t * s];
     }
@@ -403,6 +413,7 @@ void ps_plane_lists_free(ps_plane_lists *pl)
     free(pl->cursor);
     free(pl->runs);
     free(pl->run_level);
+    free(pl->row_prefix);
     memset(pl, 0, sizeof *pl);
 }
 

@@ -126,7 +126,8 @@ typedef struct ps_plane_lists {
     uint32_t *cursor; /* scratch, npos * planes */
     ps_reader_run *runs; /* scratch: the nonzero inputs' readers */
     uint16_t *run_level;
-    size_t cap_off, cap_row, cap_cursor, cap_runs, cap_run_level;
+    uint64_t *row_prefix; /* scratch, rows + 1: prefix sums of per_row */
+    size_t cap_off, cap_row, cap_cursor, cap_runs, cap_run_level, cap_row_prefix;
 } ps_plane_lists;
 
 /* inputs: the nonzero input indices strictly ascending, or NULL to scan levels.
