@@ -41,6 +41,10 @@ static const ps_param_desc lif_params[] = {
                     "integrator update: add + comp + 2 reg = 0.00967+0.00309+2*0.0301", SATA_SIM),
     PS_PARAM_DOUBLE(ps_lif_params, rectify_energy_pj, 0.239, 0.0, 1e6, "pJ",
                     "extra per negative result scaled by negative_slope: one mul", SATA_SIM),
+    PS_PARAM_DOUBLE(ps_lif_params, bias_add_energy_pj, 0.03977, 0.0, 1e6, "pJ",
+                    "bias add of a layer with biases (imported networks): add + reg = "
+                    "0.00967+0.0301",
+                    SATA_SIM),
 };
 
 const ps_param_table ps_lif_param_table =
@@ -147,7 +151,7 @@ void ps_lif_destroy(ps_lif *lif) { free(lif); }
 void ps_lif_reset(ps_lif *lif)
 {
     if (lif) {
-        ps_lif_stats zero = {0, 0, 0, 0, 0, 0, 0.0};
+        ps_lif_stats zero = {0, 0, 0, 0, 0, 0, 0, 0.0};
         lif->stats = zero;
     }
 }
@@ -281,5 +285,28 @@ ps_status ps_lif_integrate(ps_lif *u, float *membrane, const float *input, size_
     u->stats.cycles += ps_lif_cycles(u, n);
     u->stats.energy_pj +=
         (double)n * u->p.integrate_energy_pj + (double)rectified * u->p.rectify_energy_pj;
+    return PS_OK;
+}
+
+ps_status ps_lif_add_bias(ps_lif *u, float *input, const float *bias, size_t n)
+{
+    if (!u || (n && (!input || !bias)))
+        return PS_ERR_INVALID_ARG;
+    uint64_t sat = 0;
+    if (!u->fixed) {
+        for (size_t i = 0; i < n; i++)
+            input[i] += bias[i];
+    } else {
+        if (any_nan(input, n) || any_nan(bias, n))
+            return PS_ERR_INVALID_ARG;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = to_fixed(u, input[i], u->nearest, &sat) + to_fixed(u, bias[i], u->nearest, &sat);
+            input[i] = (float)clamp_q(u, v, &sat) * u->inv_scale;
+        }
+    }
+    u->stats.bias_adds += n;
+    u->stats.saturations += sat;
+    u->stats.cycles += ps_lif_cycles(u, n);
+    u->stats.energy_pj += (double)n * u->p.bias_add_energy_pj;
     return PS_OK;
 }

@@ -49,6 +49,8 @@ typedef struct ps_layer {
     const float *g_neg_uS; /* rows x cols */
     const uint8_t *keep;   /* rows x cols, or NULL */
     double weight_per_uS;
+    const float *bias;     /* cols, or NULL: added to each neuron's I_t of that output
+                              channel by the LIF unit (ps_lif_add_bias), in network units */
 } ps_layer;
 
 typedef struct ps_network {

@@ -282,3 +282,39 @@ TEST(Lif, RejectsBadFormat)
     p = fixed(25, 8);
     EXPECT_EQ(ps_lif_create(&p, &err, &h), PS_ERR_RANGE);
 }
+
+TEST(Lif, BiasAddFloatFixedCyclesAndEnergy)
+{
+    // float: a plain float32 add per neuron.
+    ps_lif_params p = defaults();
+    p.lanes = 4;
+    p.update_cycles = 3;
+    p.bias_add_energy_pj = 0.5;
+    Lif f(p);
+    std::vector<float> in = {0.25f, -1.0f, 0.1f, 2.0f, 0.0f};
+    const std::vector<float> bias = {0.5f, 0.25f, -0.1f, -2.0f, 0.125f};
+    ASSERT_EQ(ps_lif_add_bias(f.h, in.data(), bias.data(), in.size()), PS_OK);
+    EXPECT_EQ(in[0], 0.75f);
+    EXPECT_EQ(in[1], -0.75f);
+    EXPECT_EQ(in[2], 0.1f + -0.1f);
+    EXPECT_EQ(in[3], 0.0f);
+    EXPECT_EQ(in[4], 0.125f);
+    ps_lif_stats st;
+    ASSERT_EQ(ps_lif_stats(f.h, &st), PS_OK);
+    EXPECT_EQ(st.bias_adds, 5u);
+    EXPECT_EQ(st.cycles, 6);          // ceil(5 / 4) = 2 groups x 3 cycles
+    EXPECT_EQ(st.energy_pj, 2.5);     // 5 adds x 0.5 pJ
+    EXPECT_EQ(st.updates, 0u);        // an add is not an update
+    // fixed, 8 bits with 4 fraction bits (LSB 1/16, range -8 .. 7.9375), nearest:
+    // 0.1 -> 1.6 -> 2 LSB, 0.2 -> 3.2 -> 3: 5/16; 7 + 2 -> 144 LSB saturates at 127.
+    Lif q(fixed(8, 4));
+    std::vector<float> a = {0.1f, 7.0f, -0.03f};
+    const std::vector<float> b = {0.2f, 2.0f, -0.03f};
+    ASSERT_EQ(ps_lif_add_bias(q.h, a.data(), b.data(), a.size()), PS_OK);
+    EXPECT_EQ(a[0], 5.0f / 16.0f);
+    EXPECT_EQ(a[1], 127.0f / 16.0f);
+    EXPECT_EQ(a[2], 0.0f); // -0.48 LSB rounds to 0, twice
+    ASSERT_EQ(ps_lif_stats(q.h, &st), PS_OK);
+    EXPECT_EQ(st.saturations, 1u);
+    EXPECT_EQ(st.energy_pj, 3 * defaults().bias_add_energy_pj);
+}

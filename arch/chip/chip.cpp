@@ -827,7 +827,14 @@ void ChipImpl::home_complete(BlockRt &h)
         mem[k] = L.membrane[h.neurons[k]];
         spk[k] = L.spikes[h.neurons[k]];
     }
-    const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n);
+    if (L.l->bias) { // the LIF unit's bias add, as golden.c does it
+        std::vector<float> bias(n);
+        for (size_t k = 0; k < n; k++)
+            bias[k] = L.l->bias[h.neurons[k] / (size_t)L.positions];
+        check(ps_lif_add_bias(T.lif, cur.data(), bias.data(), n), "lif");
+    }
+    // A bias add is one more pass through the lanes.
+    const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n) * (L.l->bias ? 2 : 1);
     const uint64_t out_at = h.ready_at + h.extra_adds_cycles + lif_cycles;
     const bool last = wl + 1 == layers.size();
     if (tr && tr_busy[(size_t)T.index] >= 0 && out_at > h.ready_at) {
