@@ -94,6 +94,7 @@ struct Trace {
     std::vector<uint8_t> spikes; // per step, each LIF layer's spikes in order
     std::vector<float> outputs;  // per step, the integrator's membranes
     const ps_network *net;
+    ps_golden_stats stats;
 };
 
 void observe(void *ctx, int64_t, int64_t layer, const float *v, size_t n)
@@ -111,7 +112,7 @@ void observe(void *ctx, int64_t, int64_t layer, const float *v, size_t n)
 // The golden model, ideal (no read noise, no ADC quantisation), on frames.
 Trace run_golden(const ps_network &net, const std::vector<uint16_t> &frames)
 {
-    Trace t{{}, {}, &net};
+    Trace t{{}, {}, &net, {}};
     ps_golden_config cfg;
     ps_golden_config_ideal(&cfg);
     ps_golden *g = nullptr;
@@ -122,6 +123,7 @@ Trace run_golden(const ps_network &net, const std::vector<uint16_t> &frames)
     ps_golden_set_observer(g, observe, &t);
     ps_golden_result r;
     EXPECT_EQ(ps_golden_run(g, frames.data(), 1, &r, &err), PS_OK) << err.message;
+    EXPECT_EQ(ps_golden_stats_get(g, &t.stats), PS_OK);
     ps_golden_destroy(g);
     return t;
 }
@@ -215,6 +217,18 @@ TEST_F(Nir, HandWorkedNetwork)
     ASSERT_EQ(t.outputs.size(), want_o.size());
     for (size_t i = 0; i < want_o.size(); i++)
         EXPECT_NEAR(t.outputs[i], want_o[i], 1e-5) << i;
+    // The bias add: 2 neurons x 4 steps, costed per add and as one more lane pass.
+    ps_lif_params lp;
+    ps_params_set_defaults(&ps_lif_param_table, &lp);
+    const ps_lif_stats &ls = t.stats.lif;
+    EXPECT_EQ(ls.bias_adds, 8u);
+    EXPECT_EQ(ls.updates, 8u);
+    EXPECT_EQ(ls.integrations, 8u);
+    EXPECT_NEAR(ls.energy_pj,
+                8 * lp.update_energy_pj + 8 * lp.integrate_energy_pj + 8 * lp.bias_add_energy_pj +
+                    (double)ls.rectified * lp.rectify_energy_pj,
+                1e-12);
+    EXPECT_EQ(ls.cycles, 4 * 3 * lp.update_cycles); // per step: update, integrate, bias: 1 group each
     // the reference implementation agrees with the hand
     EXPECT_EQ(load<uint8_t>(path("hand.spikes")), want_s);
 }
