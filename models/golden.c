@@ -160,6 +160,7 @@ static ps_status create_models(ps_golden *g, ps_error *err)
         lif.leak = g->net->leak;
         lif.v_th = g->net->v_th;
         lif.negative_slope = g->net->negative_slope;
+        lif.readout_decay = g->net->readout_decay;
         s = ps_lif_create(&lif, err, &g->lif);
     }
     if (s == PS_OK)

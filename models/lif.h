@@ -7,8 +7,8 @@
  * with leak = 0.2, v_th = 0.2, a = negative_slope = 0.1 for PRIME's
  * classification network (negative_slope = 1 disables the LeakyReLU, as in
  * the FSVAE inpainting neuron with leak = 0.25).
- * Output integrator (no spike, no reset, no leak):
- *   U_t = LeakyReLU_a( U_{t-1} + I_t )
+ * Output integrator (no spike, no reset; no leak unless readout_decay > 0):
+ *   U_t = LeakyReLU_a( (1 - readout_decay) * U_{t-1} + I_t )
  *
  * State: the caller owns the membrane (float[n]) and spike (uint8_t[n])
  * buffers, so one unit serves every layer and every sample of a batch
@@ -60,6 +60,7 @@ typedef struct ps_lif_params {
     double leak;           /* lambda multiplying U_{t-1} */
     double v_th;           /* spike when U_t > v_th */
     double negative_slope; /* LeakyReLU slope below 0 */
+    double readout_decay;  /* output integrator's loss per step; 0 = none */
     int format;            /* ps_lif_format */
     int64_t total_bits;
     int64_t frac_bits;
@@ -70,6 +71,7 @@ typedef struct ps_lif_params {
     double integrate_energy_pj; /* one output-integrator update */
     double rectify_energy_pj;   /* extra per negative value scaled by the slope */
     double bias_add_energy_pj;  /* one bias add (ps_lif_add_bias) */
+    double readout_leak_energy_pj; /* extra per integrator update when readout_decay > 0 */
 } ps_lif_params;
 
 extern const ps_param_table ps_lif_param_table;

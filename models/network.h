@@ -58,6 +58,8 @@ typedef struct ps_network {
     int64_t in_c, in_h, in_w;      /* one input frame */
     int64_t input_max_level;       /* event counts above it are clipped */
     double leak, v_th, negative_slope; /* the LIF constants the network was trained with */
+    double readout_decay;          /* output integrator: U_t = (1 - readout_decay) U_{t-1} + I_t;
+                                      0 = no leak (PRIME's), > 0 a leaky readout (NIR's LI) */
     int64_t n_layers;
     const ps_layer *layers;
 } ps_network;

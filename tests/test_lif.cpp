@@ -318,3 +318,41 @@ TEST(Lif, BiasAddFloatFixedCyclesAndEnergy)
     EXPECT_EQ(st.saturations, 1u);
     EXPECT_EQ(st.energy_pj, 3 * defaults().bias_add_energy_pj);
 }
+
+TEST(Lif, LeakyReadout)
+{
+    // readout_decay 0.25: U_t = 0.75 U_{t-1} + I_t; inputs 1, 1, -0.5 with slope 1.
+    ps_lif_params p = defaults();
+    p.readout_decay = 0.25;
+    p.negative_slope = 1.0;
+    Lif f(p);
+    float u = 0.0f;
+    const float in[] = {1.0f, 1.0f, -0.5f};
+    const float want[] = {1.0f, 1.75f, 0.8125f};
+    for (int t = 0; t < 3; t++) {
+        ASSERT_EQ(ps_lif_integrate(f.h, &u, &in[t], 1), PS_OK);
+        EXPECT_EQ(u, want[t]) << t;
+    }
+    ps_lif_stats st;
+    ASSERT_EQ(ps_lif_stats(f.h, &st), PS_OK);
+    EXPECT_EQ(st.energy_pj, 3 * (p.integrate_energy_pj + p.readout_leak_energy_pj));
+    // fixed, 12/8: 0.75 = 192 LSB; U = 256 -> (192 * 256 + 128) >> 8 = 192, + 256 = 448 (1.75);
+    // then (192 * 448 + 128) >> 8 = 336 (1.3125), - 128 = 208 (0.8125).
+    ps_lif_params q = fixed(12, 8);
+    q.readout_decay = 0.25;
+    q.negative_slope = 1.0;
+    Lif x(q);
+    u = 0.0f;
+    for (int t = 0; t < 3; t++) {
+        ASSERT_EQ(ps_lif_integrate(x.h, &u, &in[t], 1), PS_OK);
+        EXPECT_EQ(u, want[t]) << t;
+    }
+    // No decay: the integrator's sums are unchanged (a multiply by exactly 1).
+    Lif plain(defaults());
+    u = 0.3f;
+    const float i1 = 0.1f;
+    ASSERT_EQ(ps_lif_integrate(plain.h, &u, &i1, 1), PS_OK);
+    EXPECT_EQ(u, 0.3f + 0.1f);
+    ASSERT_EQ(ps_lif_stats(plain.h, &st), PS_OK);
+    EXPECT_EQ(st.energy_pj, defaults().integrate_energy_pj);
+}

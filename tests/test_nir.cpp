@@ -144,7 +144,8 @@ std::string first_difference(const ps_workload &a, const ps_workload &b)
     if (x.timesteps != y.timesteps || x.in_c != y.in_c || x.in_h != y.in_h || x.in_w != y.in_w ||
         x.input_max_level != y.input_max_level || x.n_layers != y.n_layers)
         return "shapes, T or layer count";
-    if (x.leak != y.leak || x.v_th != y.v_th || x.negative_slope != y.negative_slope) {
+    if (x.leak != y.leak || x.v_th != y.v_th || x.negative_slope != y.negative_slope ||
+        x.readout_decay != y.readout_decay) {
         d.precision(17);
         d << "LIF constants: leak " << x.leak << " / " << y.leak << ", v_th " << x.v_th << " / " << y.v_th;
         return d.str();
@@ -238,10 +239,12 @@ TEST_F(Nir, ImportedNetworksSpikeAsTheNirDynamics)
     // conv: Conv2d (pruned weights, bias) -> LIF with v_leak -> SumPool2d ->
     // Flatten -> Affine -> LIF (another threshold and r) -> Linear -> I.
     // cuba: the same with CubaLIF (tau_syn = dt, w_in, v_leak) and AvgPool2d.
-    for (const char *name : {"conv", "cuba"}) {
+    // li: Affine -> LIF -> Linear -> LI (leaky readout with v_leak), 10 steps.
+    for (const char *name : {"conv", "cuba", "li"}) {
         SCOPED_TRACE(name);
         const std::string pwl = path(std::string(name) + ".pwl");
-        import(path(std::string(name) + ".nir"), pwl, "--dt 1e-3 --timesteps 8");
+        import(path(std::string(name) + ".nir"), pwl,
+               std::string("--dt 1e-3 --timesteps ") + (name[0] == 'l' ? "10" : "8"));
         Workload w(pwl);
         ASSERT_NE(w.w, nullptr);
         const Trace t = run_golden(w.w->net, load<uint16_t>(path(std::string(name) + ".frames")));
@@ -255,14 +258,19 @@ TEST_F(Nir, ImportedNetworksSpikeAsTheNirDynamics)
         ASSERT_EQ(t.outputs.size(), out.size());
         for (size_t i = 0; i < out.size(); i++)
             EXPECT_NEAR(t.outputs[i], out[i], 1e-4 * (1 + std::fabs(out[i]))) << i;
-        EXPECT_NE(w.w->net.layers[0].keep, nullptr); // zero weights are pruned pairs
         EXPECT_NE(w.w->net.layers[0].bias, nullptr);
+        if (name[0] == 'l') {
+            EXPECT_NEAR(w.w->net.readout_decay, 0.2, 1e-7); // dt / tau
+            EXPECT_NE(w.w->net.layers[1].bias, nullptr);    // a v_leak
+        } else {
+            EXPECT_NE(w.w->net.layers[0].keep, nullptr); // zero weights are pruned pairs
+        }
     }
 }
 
 TEST_F(Nir, ExportThenImportIsBitForBit)
 {
-    for (const char *name : {"hand", "conv", "cuba"}) {
+    for (const char *name : {"hand", "conv", "cuba", "li"}) {
         SCOPED_TRACE(name);
         const std::string a = path(std::string(name) + ".a.pwl"), x = path(std::string(name) + ".x.nir"),
                           b = path(std::string(name) + ".b.pwl");

@@ -306,7 +306,24 @@ TEST(Pwl, BiasesAreVersion2AndRoundTrip)
     EXPECT_EQ(std::vector<float>(r->net.layers[0].bias, r->net.layers[0].bias + 3), b0);
     EXPECT_EQ(std::vector<float>(r->net.layers[2].bias, r->net.layers[2].bias + 4), b2);
     EXPECT_EQ(r->net.layers[1].bias, nullptr);
+    EXPECT_EQ(r->net.readout_decay, 0.0);
     ps_workload_free(r);
+    // A leaky readout alone is version 2 too, in section 'readout'.
+    net.layers[0].bias = net.layers[2].bias = nullptr;
+    net.w.net.readout_decay = 0.125;
+    const std::string leaky = write_or_die(net.w, "readout.pwl");
+    EXPECT_EQ(content_version(leaky), 2);
+    ASSERT_EQ(ps_workload_read(leaky.c_str(), &r, &err), PS_OK) << err.message;
+    EXPECT_EQ(r->net.readout_decay, 0.125);
+    ps_workload_free(r);
+    net.w.net.readout_decay = 1.0;
+    EXPECT_EQ(ps_workload_write(&net.w, temp_path("readout_bad.pwl").c_str(), &err), PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("readout_decay 1 is not in [0, 1)"), std::string::npos)
+        << err.message;
+    net.w.net.readout_decay = 0.0;
+    std::remove(leaky.c_str());
+    net.layers[0].bias = b0.data();
+    net.layers[2].bias = b2.data();
 
     // bias.N of the wrong size, or on the pooling layer: refused naming the layer.
     const std::string small = mutated(path, "bias_small.pwl", [](Sections &s) {

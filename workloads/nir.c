@@ -388,6 +388,7 @@ typedef struct mapper {
     bool pending;        /* the last layer is a weight layer waiting for its neuron */
     double pool_factor;  /* SumPool2d windows since the last weight layer: k^2 each */
     double leak, v_th;   /* the network's; NAN until the first spiking neuron */
+    double readout_decay; /* LI readout: dt/tau; 0 for I */
     bool done;           /* the integrator is placed */
 } mapper;
 
@@ -682,14 +683,21 @@ static ps_status neuron_node(mapper *M, const node *n, ps_error *err)
             return st;
         g = dt * r;
         spiking = false;
-    } else { /* LI */
+    } else { /* LI: the leaky readout, tau dv/dt = (v_leak - v) + r I */
         double tau;
-        if ((st = uniform(n, "tau", true, 0, N, &tau, err)) != PS_OK)
+        if ((st = uniform(n, "tau", true, 0, N, &tau, err)) != PS_OK ||
+            (st = uniform(n, "r", true, 0, N, &r, err)) != PS_OK ||
+            (st = uniform(n, "v_leak", true, 0, N, &v_leak, err)) != PS_OK)
             return st;
-        return node_error(err, PS_ERR_UNSUPPORTED, n,
-                          "a leaky readout (dt/tau = %g) is not representable: primesim's output "
-                          "integrator does not leak; use an integrator (I) readout",
-                          dt / tau);
+        if (!(tau > dt))
+            return node_error(err, PS_ERR_UNSUPPORTED, n,
+                              "tau %g is not above dt %g: forward Euler's readout would keep "
+                              "nothing or go negative; give a smaller --dt",
+                              tau, dt);
+        a = dt / tau;
+        g = a * r;
+        M->readout_decay = snap(M->G->root, "primesim_readout_decay", a);
+        spiking = false;
     }
     if (g == 0.0)
         return node_error(err, PS_ERR_UNSUPPORTED, n, "r = 0 makes the layer's input vanish");
@@ -814,8 +822,8 @@ static ps_status map_chain(mapper *M, int start, ps_error *err)
         if (strcmp(t, "Output") == 0) {
             if (M->pending || !M->done)
                 return node_error(err, PS_ERR_UNSUPPORTED, n,
-                                  "the network must end in a weight layer and an integrator (I): "
-                                  "primesim's readout integrates the last layer");
+                                  "the network must end in a weight layer and an integrator (I or "
+                                  "LI): primesim's readout integrates the last layer");
             values s;
             if (read_values(n->g, "shape", &s) == PS_OK) {
                 int64_t prod = 1;
@@ -940,6 +948,7 @@ static ps_status import_graph(graph *G, mapper *M, const ps_nir_import_options *
     net->leak = isnan(M->leak) ? 1.0 : M->leak;
     net->v_th = isnan(M->v_th) ? 1.0 : M->v_th;
     net->negative_slope = meta_number(G->root, "primesim_negative_slope", &v) ? v : 1.0;
+    net->readout_decay = M->readout_decay;
     net->n_layers = M->n_layers;
     net->layers = layers;
     w.frames.bins = net->timesteps;
@@ -1139,6 +1148,8 @@ static ps_status write_graph(writer *W, const ps_workload *w, double dt)
     put_meta(W, root, "primesim_leak", net->leak);
     put_meta(W, root, "primesim_v_th", net->v_th);
     put_meta(W, root, "primesim_negative_slope", net->negative_slope);
+    if (net->readout_decay != 0.0)
+        put_meta(W, root, "primesim_readout_decay", net->readout_decay);
 
     /* names in chain order; at most 3 nodes per layer plus input and output */
     const size_t cap = (size_t)net->n_layers * 3 + 2;
@@ -1187,13 +1198,16 @@ static ps_status write_graph(writer *W, const ps_workload *w, double dt)
                  (long long)i);
         put_weights(W, nodes, names[k++], l, f);
         const bool lif = l->neuron == PS_NEURON_LIF;
-        const bool leaky = lif && net->leak < 1.0;
-        snprintf(names[k], sizeof names[k], "%s%lld", !lif ? "i" : leaky ? "lif" : "if", (long long)i);
-        g = new_node(W, nodes, names[k++], !lif ? "I" : leaky ? "LIF" : "IF");
+        const double a = lif ? 1.0 - net->leak : net->readout_decay; /* Euler: a = dt / tau */
+        const bool leaky = a > 0.0;
+        const char *type = lif ? (leaky ? "LIF" : "IF") : (leaky ? "LI" : "I");
+        snprintf(names[k], sizeof names[k], "%s%lld", lif ? (leaky ? "lif" : "if") : (leaky ? "li" : "i"),
+                 (long long)i);
+        g = new_node(W, nodes, names[k++], type);
         if (g < 0)
             break;
-        if (leaky) { /* Euler: a = dt / tau = 1 - leak, a r = f */
-            const double tau = dt / (1.0 - net->leak);
+        if (leaky) { /* a r = f */
+            const double tau = dt / a;
             put_per_neuron(W, g, "tau", l, tau);
             put_per_neuron(W, g, "r", l, f * tau / dt);
             put_per_neuron(W, g, "v_leak", l, 0.0);

@@ -3,8 +3,8 @@
  * Sinabs, Rockpool, Lava-DL and Spyx write, to and from workloads.
  *
  * Import maps a chain Input -> [Conv2d | Linear | Affine] -> neuron
- * [-> SumPool2d | AvgPool2d | Flatten ...] -> ... -> [Linear | Affine] -> I
- * -> Output onto primesim's layers; the neurons' ODEs are discretised by
+ * [-> SumPool2d | AvgPool2d | Flatten ...] -> ... -> [Linear | Affine] ->
+ * [I | LI] -> Output onto primesim's layers; the neurons' ODEs are discretised by
  * forward Euler with step dt. What cannot be represented is refused with
  * PS_ERR_UNSUPPORTED (bad input, exit 2) naming the node. The mapping, the
  * discretisation and what is refused: docs/nir.md. */

@@ -148,6 +148,9 @@ static ps_status check_rest(const ps_workload *w, ps_error *err)
     const ps_network *net = &w->net;
     if (!isfinite(net->leak) || !isfinite(net->v_th) || !isfinite(net->negative_slope))
         return ps_error_set(err, PS_ERR_FORMAT, "network: LIF constants must be finite");
+    if (!(net->readout_decay >= 0.0 && net->readout_decay < 1.0))
+        return ps_error_set(err, PS_ERR_FORMAT, "network: readout_decay %g is not in [0, 1)",
+                            net->readout_decay);
     /* A value out of range in a file is a malformed file. */
     if (ps_params_validate(&ps_frames_param_table, &w->frames, err) != PS_OK) {
         if (err)
@@ -288,6 +291,10 @@ static ps_status encode(const ps_workload *w, ps_container_writer *cw, ps_error 
             s = add(cw, name, &b, err);
         }
     }
+    if (s == PS_OK && net->readout_decay != 0.0) {
+        ps_bytes_put_f64(&b, net->readout_decay);
+        s = add(cw, "readout", &b, err);
+    }
     if (s == PS_OK && w->recipe_yaml)
         s = ps_container_add(cw, "recipe", w->recipe_yaml, strlen(w->recipe_yaml), err);
     ps_bytes_free(&b);
@@ -301,7 +308,7 @@ ps_status ps_workload_write(const ps_workload *w, const char *path, ps_error *er
         ps_error_prefix(err, "%s: not written", path);
         return s;
     }
-    uint16_t version = 1;
+    uint16_t version = w->net.readout_decay != 0.0 ? 2 : 1;
     for (int64_t i = 0; i < w->net.n_layers; i++)
         if (w->net.layers[i].bias)
             version = 2;
@@ -597,6 +604,12 @@ static ps_status read_body(const ps_container *c, ps_workload *w, owned *o, ps_e
     const bool biases = ps_container_get_info(c).content_version >= 2;
     if (s == PS_OK)
         s = check_stray(c, o->layers, n, has_keep, biases, err);
+    const void *rdata; /* version 2: a leaky readout */
+    size_t rsize;
+    ps_reader rd;
+    if (s == PS_OK && biases && ps_container_section(c, "readout", &rdata, &rsize, NULL) == PS_OK &&
+        (s = section(c, "readout", 8, &rd, err)) == PS_OK)
+        w->net.readout_decay = ps_reader_f64(&rd);
     for (int64_t i = 0; s == PS_OK && i < n; i++) {
         ps_layer *l = &o->layers[i];
         if (!ps_layer_has_weights(l))

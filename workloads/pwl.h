@@ -17,7 +17,8 @@ extern "C" {
 
 #define PS_PWL_KIND "PWL_"
 /* Newest content version the reader reads. A writer writes 1, or 2 when a
- * layer has a bias (an older reader would run the network without it). */
+ * layer has a bias or the readout leaks (an older reader would run the
+ * network without them). */
 #define PS_PWL_VERSION 2
 
 /* Where a workload came from. Strings are NUL-terminated. */

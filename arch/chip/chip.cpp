@@ -270,6 +270,7 @@ void ChipImpl::build(Chip *owner)
     lif_params.leak = net.leak;
     lif_params.v_th = net.v_th;
     lif_params.negative_slope = net.negative_slope;
+    lif_params.readout_decay = net.readout_decay;
     // A network that does not fit is bad input (ConfigError), named by the
     // config paths that would make it fit.
     const ps_status ms = ps_mapper_create(&cfg.mapper, &net, cfg.crossbar.rows, cfg.crossbar.cols,

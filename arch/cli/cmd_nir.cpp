@@ -38,15 +38,16 @@ void define_import_nir(Args &args)
                "Converts a NIR graph (HDF5, as snnTorch, Norse, SpikingJelly, Sinabs, Rockpool,\n"
                "Lava-DL and Spyx write it) into a workload file. The graph must be one chain\n"
                "Input -> (Conv2d | Linear | Affine) -> (LIF | IF | CubaLIF) [-> SumPool2d |\n"
-               "AvgPool2d | Flatten] -> ... -> (Linear | Affine) -> I -> Output. The neurons'\n"
-               "ODEs are discretised by forward Euler with step dt: LIF leak = 1 - dt/tau, input\n"
-               "gain dt*r/tau, v_leak and the layer's bias become a digital bias add in the LIF\n"
-               "unit, reset to 0 after a spike; thresholds may differ per layer (each layer's\n"
-               "membrane is rescaled). Weights become differential pairs as\n"
-               "import_pytorch.py makes them: G+ = g_off + max(w*u, 0), G- = g_off + max(-w*u, 0),\n"
-               "a zero weight is a pruned pair. What cannot be represented (per-neuron\n"
-               "constants that differ, a leak that differs between layers, v_reset != 0, a\n"
-               "leaky readout LI, CubaLIF with tau_syn != dt, branches, cycles, unknown node\n"
+               "AvgPool2d | Flatten] -> ... -> (Linear | Affine) -> (I | LI) -> Output. The\n"
+               "neurons' ODEs are discretised by forward Euler with step dt: LIF leak 1 - dt/tau,\n"
+               "input gain dt*r/tau, reset to 0 after a spike; v_leak and the layers' biases\n"
+               "become a digital bias add in the LIF unit; an LI readout leaks dt/tau per step;\n"
+               "thresholds may differ per layer (each layer's membrane is rescaled). Weights\n"
+               "become differential pairs as import_pytorch.py makes them: G+ = g_off +\n"
+               "max(w*u, 0), G- = g_off + max(-w*u, 0); a zero weight is a pruned pair. What\n"
+               "cannot be represented (per-neuron constants that differ, a leak that differs\n"
+               "between layers, v_reset != 0, CubaLIF with tau_syn != dt, branches, cycles,\n"
+               "unknown node "
                "types) is refused naming the node, exit 2. Details: docs/nir.md.");
     args.option("out", 'o', "FILE", "the workload file to write (required)");
     args.option("dt", 0, "S", "Euler step in seconds (default: the graph's metadata 'dt')");
@@ -89,14 +90,16 @@ void define_export_nir(Args &args)
 {
     args.usage("MODEL.pwl -o MODEL.nir [--dt S] [--allow-rectifier]",
                "Writes a workload as a NIR graph for the other frameworks and chips: Input,\n"
-               "Conv2d / Linear (Affine with a bias), LIF (IF when the leak is 1) or I for the\n"
-               "output integrator, AvgPool2d, Flatten before the first Linear, Output. Weights\n"
-               "are G+ - G- in uS of the kept pairs (pruned pairs exactly 0); each layer's\n"
-               "weight_per_uS goes into its neurons' r (LIF: tau = dt/(1 - leak),\n"
-               "r = weight_per_uS * tau/dt; IF and I: r = weight_per_uS/dt), so a forward-Euler\n"
-               "run with step dt computes the network primesim runs. The graph's metadata holds\n"
-               "dt and primesim's exact constants, so import-nir restores the workload bit for\n"
-               "bit. A membrane LeakyReLU (negative_slope < 1, as in PRIME's networks) has no\n"
+               "Conv2d / Linear (Affine with a bias), LIF (IF when the leak is 1), I for the\n"
+               "output integrator (LI when it leaks), AvgPool2d, a Flatten before the first\n"
+               "Linear, Output. Weights are G+ - G- in uS of the kept pairs (pruned pairs\n"
+               "exactly 0); each layer's weight_per_uS goes into its neurons' r (LIF and LI:\n"
+               "r = weight_per_uS * tau/dt with tau = dt/(1 - leak) or dt/readout_decay; IF and\n"
+               "I: r = weight_per_uS/dt), so a forward-Euler run with step dt computes the\n"
+               "network primesim runs. The graph's metadata holds dt and primesim's exact\n"
+               "constants, so import-nir gives the workload back (bit for bit when its\n"
+               "conductances are g_off-based, as an imported network's are). A membrane\n"
+               "LeakyReLU (negative_slope < 1, as in PRIME's networks) has no\n"
                "NIR equivalent: refused (exit 2) unless --allow-rectifier.");
     args.option("out", 'o', "FILE", "the NIR file to write (required)");
     args.option("dt", 0, "S", "the step the time constants are written for (default 1e-3 s)");

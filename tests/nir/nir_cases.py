@@ -122,6 +122,12 @@ def run_nir(nodes, order, frames, in_shape):
                 u = state.get(name, np.zeros(v.shape)) + DT * p["r"].reshape(v.shape) * v
                 state[name] = u
                 v = u
+            elif t == "LI":
+                u = state.get(name, np.zeros(v.shape))
+                u = u + DT / p["tau"].reshape(v.shape) * (p["v_leak"].reshape(v.shape) - u
+                                                         + p["r"].reshape(v.shape) * v)
+                state[name] = u
+                v = u
             else:
                 raise ValueError(t)
         spikes.append(np.concatenate(step_spikes) if step_spikes else np.zeros(0, np.uint8))
@@ -205,6 +211,30 @@ def conv_nodes(rng, cuba):
     return nodes, order
 
 
+def li_case(d):
+    """A fully connected network with a leaky readout LI (with v_leak)."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        nodes = {
+            "input": {"type": "Input", "shape": np.array([6])},
+            "fc1": {"type": "Affine", "weight": f32(rng.normal(0, 0.8, (5, 6))),
+                    "bias": f32(rng.normal(0, 0.1, 5))},
+            "lif1": {"type": "LIF", "tau": full(5, 3e-3), "r": full(5, 2.0), "v_leak": full(5, 0),
+                     "v_threshold": full(5, 0.6), "v_reset": full(5, 0)},
+            "fc2": {"type": "Linear", "weight": f32(rng.normal(0, 1.0, (3, 5)))},
+            "readout": {"type": "LI", "tau": full(3, 5e-3), "r": full(3, 1.5),
+                        "v_leak": full(3, 0.2)},
+            "output": {"type": "Output", "shape": np.array([3])},
+        }
+        order = ["input", "fc1", "lif1", "fc2", "readout", "output"]
+        frames = rng.integers(0, 3, (10, 6)).astype(np.uint16)
+        spikes, _, margin = run_nir(nodes, order, frames, (6,))
+        if margin > 1e-3 and sum(int(x.sum()) for x in spikes) > 12:
+            save_case(d, "li", nodes, order, frames, (6,), {"dt": DT})
+            return
+    raise RuntimeError("li: no draw gives clear margins")
+
+
 def conv_case(d, name, cuba, seed):
     for s in range(seed, seed + 200):
         rng = np.random.default_rng(s)
@@ -254,8 +284,8 @@ def bad_cases(d, hand_nodes, hand_order):
     bad("per_neuron_tau.nir", "node 'lif1' (LIF): tau differs between neurons",
         variant(lif1={"tau": f32([2e-3, 3e-3])}))
     bad("v_reset.nir", "node 'lif1' (LIF): v_reset 0.1", variant(lif1={"v_reset": full(2, 0.1)}))
-    bad("leaky_readout.nir", "node 'readout' (LI): a leaky readout",
-        variant(readout={"type": "LI", "tau": full(2, 5e-3), "r": full(2, 1), "v_leak": full(2, 0)}))
+    bad("readout_tau.nir", "node 'readout' (LI): tau 0.0005 is not above dt",
+        variant(readout={"type": "LI", "tau": full(2, 5e-4), "r": full(2, 1), "v_leak": full(2, 0)}))
     bad("no_dt.nir", "no time step", metadata=None)
     bad("dangling_edge.nir", "names no node 'ghost'", edges=chain(hand_order) + [("fc2", "ghost")])
     bad("branch.nir", "node 'fc1' (Affine): 1 inputs and 2 outputs",
@@ -281,6 +311,7 @@ def main():
     hand_nodes, hand_order = hand(d)
     conv_case(d, "conv", False, 1)
     conv_case(d, "cuba", True, 100)
+    li_case(d)
     bad_cases(d, hand_nodes, hand_order)
 
 
