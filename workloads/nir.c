@@ -61,17 +61,41 @@ static void values_free(values *a)
 
 static bool has(hid_t g, const char *name) { return H5Lexists(g, name, H5P_DEFAULT) > 0; }
 
+/* An open dataset with its type and space (all valid, or d < 0). */
+typedef struct dset {
+    hid_t d, t, sp;
+} dset;
+
+static dset dset_open(hid_t g, const char *name)
+{
+    dset x = {H5Dopen2(g, name, H5P_DEFAULT), -1, -1};
+    if (x.d >= 0 && ((x.t = H5Dget_type(x.d)) < 0 || (x.sp = H5Dget_space(x.d)) < 0)) {
+        if (x.t >= 0)
+            H5Tclose(x.t);
+        H5Dclose(x.d);
+        x.d = x.t = -1;
+    }
+    return x;
+}
+
+static void dset_close(dset x)
+{
+    if (x.d < 0)
+        return;
+    H5Sclose(x.sp);
+    H5Tclose(x.t);
+    H5Dclose(x.d);
+}
+
 /* A scalar string dataset into buf: PS_ERR_NOT_FOUND if absent. */
 static ps_status read_str(hid_t g, const char *name, char *buf, size_t cap)
 {
     if (!has(g, name))
         return PS_ERR_NOT_FOUND;
     ps_status st = PS_ERR_FORMAT;
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return st;
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    if (t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_STRING && H5Sget_simple_extent_npoints(sp) == 1) {
+    const dset x = dset_open(g, name);
+    const hid_t d = x.d, t = x.t;
+    if (d >= 0 && H5Tget_class(t) == H5T_STRING && H5Sget_simple_extent_npoints(x.sp) == 1) {
         hid_t m = H5Tcopy(H5T_C_S1);
         H5Tset_cset(m, H5Tget_cset(t)); /* HDF5 converts no ASCII <-> UTF-8 */
         if (H5Tis_variable_str(t) > 0) {
@@ -95,24 +119,15 @@ static ps_status read_str(hid_t g, const char *name, char *buf, size_t cap)
         }
         H5Tclose(m);
     }
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    H5Dclose(d);
+    dset_close(x);
     return st;
 }
 
 static bool is_string(hid_t g, const char *name)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return false;
-    hid_t t = H5Dget_type(d);
-    bool s = t >= 0 && H5Tget_class(t) == H5T_STRING;
-    if (t >= 0)
-        H5Tclose(t);
-    H5Dclose(d);
+    const dset x = dset_open(g, name);
+    const bool s = x.d >= 0 && H5Tget_class(x.t) == H5T_STRING;
+    dset_close(x);
     return s;
 }
 
@@ -123,12 +138,10 @@ static ps_status read_values(hid_t g, const char *name, values *a)
     if (!has(g, name))
         return PS_ERR_NOT_FOUND;
     ps_status st = PS_ERR_FORMAT;
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return st;
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    const H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    const dset x = dset_open(g, name);
+    const hid_t d = x.d, sp = x.sp;
+    const H5T_class_t cls = d >= 0 ? H5Tget_class(x.t) : H5T_NO_CLASS;
+    const int rank = d >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && rank >= 0 && rank <= 8) {
         a->rank = rank;
         H5Sget_simple_extent_dims(sp, a->dims, NULL);
@@ -142,11 +155,7 @@ static ps_status read_values(hid_t g, const char *name, values *a)
                 st = PS_ERR_FORMAT;
         }
     }
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    H5Dclose(d);
+    dset_close(x);
     if (st != PS_OK)
         values_free(a);
     return st;
@@ -257,11 +266,11 @@ static ps_status read_edges(graph *G, ps_error *err)
 {
     if (!has(G->root, "edges"))
         return ps_error_set(err, PS_ERR_FORMAT, "graph: dataset 'node/edges' is missing");
-    hid_t d = H5Dopen2(G->root, "edges", H5P_DEFAULT);
-    hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+    const dset x = dset_open(G->root, "edges");
+    const hid_t d = x.d, t = x.t, sp = x.sp;
     hsize_t dims[2] = {0, 0};
     ps_status st = PS_OK;
-    if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_ndims(sp) != 2 ||
+    if (d < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_ndims(sp) != 2 ||
         H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || dims[1] != 2 || dims[0] < 1 ||
         dims[0] > 4 * MAX_NODES)
         st = ps_error_set(err, PS_ERR_FORMAT, "graph: 'node/edges' must be N x 2 strings, N >= 1");
@@ -271,7 +280,7 @@ static ps_status read_edges(graph *G, ps_error *err)
     const bool var = st == PS_OK && H5Tis_variable_str(t) > 0;
     const size_t width = st == PS_OK && !var ? H5Tget_size(t) + 1 : 0;
     hid_t m = H5Tcopy(H5T_C_S1);
-    if (t >= 0)
+    if (d >= 0)
         H5Tset_cset(m, H5Tget_cset(t));
     if (st == PS_OK && ps_calloc(n / 2, sizeof *G->edges, &G->edges) != PS_OK)
         st = ps_error_set(err, PS_ERR_NOMEM, "out of memory");
@@ -309,12 +318,7 @@ static ps_status read_edges(graph *G, ps_error *err)
     }
     free(fixed);
     H5Tclose(m);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (d >= 0)
-        H5Dclose(d);
+    dset_close(x);
     return st;
 }
 
