@@ -8,6 +8,7 @@
 // the reason) without a python3 that has h5py and numpy.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -277,6 +278,11 @@ TEST_F(Nir, ExportThenImportIsBitForBit)
         import(path(std::string(name) + ".nir"), a, "--dt 1e-3 --timesteps 8");
         const testcmd::Result r = testcmd::run_primesim("export-nir '" + a + "' -o '" + x + "'");
         ASSERT_EQ(r.code, 0) << r.out;
+        struct stat st;
+        ASSERT_EQ(stat(x.c_str(), &st), 0);
+        const mode_t mask = umask(0);
+        umask(mask);
+        EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask) << "an exported file has a new file's permissions";
         import(x, b); // dt, T and the exact constants from the exported metadata
         Workload wa(a), wb(b);
         ASSERT_TRUE(wa.w && wb.w);

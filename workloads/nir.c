@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -1185,7 +1186,7 @@ static ps_status write_graph(writer *W, const ps_workload *w, double dt)
                 H5Gclose(g);
             continue;
         }
-        if (l->kind == PS_LAYER_LINEAR && !flat && (l->in_h > 1 || l->in_w > 1 || i > 0)) {
+        if (l->kind == PS_LAYER_LINEAR && !flat && (l->in_h > 1 || l->in_w > 1)) {
             snprintf(names[k], sizeof names[k], "flatten%lld", (long long)i);
             g = new_node(W, nodes, names[k++], "Flatten");
             const int64_t start = 0, end = -1, shape[3] = {l->in_c, l->in_h, l->in_w};
@@ -1274,7 +1275,15 @@ ps_status ps_nir_export(const ps_workload *w, const ps_nir_export_options *o, co
     int fd = mkstemp(tmp);
     if (fd < 0)
         return ps_error_set(err, PS_ERR_IO, "%s: cannot create a file beside it", path);
+    /* A new file gets the usual permissions (mkstemp makes it 0600), as fileio.c does. */
+    const mode_t mask = umask(0);
+    umask(mask);
+    const bool mode_ok = fchmod(fd, 0666 & ~mask) == 0;
     close(fd);
+    if (!mode_ok) {
+        remove(tmp);
+        return ps_error_set(err, PS_ERR_IO, "%s: cannot set the new file's permissions", path);
+    }
     writer W = {H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), false};
     st = W.file < 0 ? PS_ERR_IO : write_graph(&W, w, o->dt_s);
     if (W.file >= 0 && H5Fclose(W.file) < 0)
