@@ -975,7 +975,8 @@ ps_status ps_nir_import(const char *nir_path, const ps_nir_import_options *o,
     ps_status st = PS_CALLOC_ARRAY(M, 1) == PS_OK
                        ? import_graph(&G, M, o, pwl_path, err)
                        : ps_error_set(err, PS_ERR_NOMEM, "out of memory");
-    for (int i = 0; M && i < M->n_layers; i++) {
+    /* also the slot a failing node was filling (later slots are zero) */
+    for (int i = 0; M && i <= M->n_layers && i < MAX_LAYERS; i++) {
         built *B = &M->layers[i];
         values_free(&B->w);
         values_free(&B->b);
