@@ -21,6 +21,7 @@ typedef struct layer_state {
     uint16_t *nz_levels;
     double *out_ua;          /* positions x cols: a step's reads */
     float *observed;         /* out size, for the observer */
+    float *bias;             /* out size, the layer's bias per neuron, or NULL */
 } layer_state;
 
 struct ps_golden {
@@ -83,6 +84,7 @@ static void free_layer(layer_state *s)
     free(s->nz_levels);
     free(s->out_ua);
     free(s->observed);
+    free(s->bias);
 }
 
 void ps_golden_destroy(ps_golden *g)
@@ -160,6 +162,7 @@ static ps_status create_models(ps_golden *g, ps_error *err)
         lif.leak = g->net->leak;
         lif.v_th = g->net->v_th;
         lif.negative_slope = g->net->negative_slope;
+        lif.readout_decay = g->net->readout_decay;
         s = ps_lif_create(&lif, err, &g->lif);
     }
     if (s == PS_OK)
@@ -217,6 +220,14 @@ ps_status ps_golden_create(const ps_network *net, const ps_golden_config *cfg, p
         }
         if (ps_layer_has_weights(l) && (s = load_weights(g, i, err)) != PS_OK)
             goto fail;
+        if (l->bias) { /* per channel -> per neuron (channel-major outputs) */
+            if (PS_CALLOC_ARRAY(st->bias, n) != PS_OK) {
+                s = ps_error_set(err, PS_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            for (int64_t j = 0; j < n; j++)
+                st->bias[j] = l->bias[j / (l->out_h * l->out_w)];
+        }
     }
     *out = g;
     return PS_OK;
@@ -356,7 +367,8 @@ static ps_status run_layer(ps_golden *g, int64_t t, int64_t i, const uint16_t *i
         observe(g, t, i, s, n, NULL);
         return PS_OK;
     }
-    if ((st = layer_currents(g, i, in, in_scale, step_key)) != PS_OK)
+    if ((st = layer_currents(g, i, in, in_scale, step_key)) != PS_OK ||
+        (s->bias && (st = ps_lif_add_bias(g->lif, s->current, s->bias, n)) != PS_OK))
         return st;
     if (l->neuron == PS_NEURON_INTEGRATOR) {
         if ((st = ps_lif_integrate(g->lif, s->membrane, s->current, n)) != PS_OK)

@@ -21,6 +21,10 @@ static const ps_param_desc lif_params[] = {
                     "firing threshold: spike when U > v_th, then hard reset", PRIME_SEC2),
     PS_PARAM_DOUBLE(ps_lif_params, negative_slope, 0.1, 0.0, 1.0, "",
                     "LeakyReLU slope below zero (1 = no LeakyReLU)", PRIME_SEC2),
+    PS_PARAM_DOUBLE(ps_lif_params, readout_decay, 0.0, 0.0, 1.0, "",
+                    "output integrator: fraction of U lost per step (0 = no leak; a leaky "
+                    "readout, NIR's LI)",
+                    NULL),
     PS_PARAM_ENUM(ps_lif_params, format, "float", lif_formats,
                   "arithmetic: float32, or fixed point of total_bits/frac_bits", NULL),
     PS_PARAM_INT(ps_lif_params, total_bits, 16, 2, PS_LIF_MAX_TOTAL_BITS, "bits",
@@ -41,6 +45,13 @@ static const ps_param_desc lif_params[] = {
                     "integrator update: add + comp + 2 reg = 0.00967+0.00309+2*0.0301", SATA_SIM),
     PS_PARAM_DOUBLE(ps_lif_params, rectify_energy_pj, 0.239, 0.0, 1e6, "pJ",
                     "extra per negative result scaled by negative_slope: one mul", SATA_SIM),
+    PS_PARAM_DOUBLE(ps_lif_params, bias_add_energy_pj, 0.03977, 0.0, 1e6, "pJ",
+                    "bias add of a layer with biases (imported networks): add + reg = "
+                    "0.00967+0.0301",
+                    SATA_SIM),
+    PS_PARAM_DOUBLE(ps_lif_params, readout_leak_energy_pj, 0.239, 0.0, 1e6, "pJ",
+                    "extra per output-integrator update with readout_decay > 0: one mul",
+                    SATA_SIM),
 };
 
 const ps_param_table ps_lif_param_table =
@@ -56,8 +67,9 @@ struct ps_lif {
     float inv_scale;  /* 2^-frac, exact */
     int64_t qmin, qmax;
     int64_t half;     /* rounding addend of a product shift */
-    int64_t leak_q, vth_q, slope_q;
-    float leak_f, vth_f, slope_f;
+    int64_t leak_q, vth_q, slope_q, keep_q;
+    float leak_f, vth_f, slope_f, keep_f; /* keep: 1 - readout_decay */
+    bool decays;
     ps_lif_stats stats;
 };
 
@@ -126,6 +138,8 @@ ps_status ps_lif_create(const ps_lif_params *p, ps_error *err, ps_lif **out)
     u->leak_f = (float)p->leak;
     u->vth_f = (float)p->v_th;
     u->slope_f = (float)p->negative_slope;
+    u->keep_f = (float)(1.0 - p->readout_decay);
+    u->decays = p->readout_decay != 0.0;
     if (u->fixed) {
         u->frac = (int)p->frac_bits;
         u->scale = ldexp(1.0, u->frac);
@@ -137,6 +151,7 @@ ps_status ps_lif_create(const ps_lif_params *p, ps_error *err, ps_lif **out)
         u->leak_q = to_fixed(u, p->leak, true, &ignored);
         u->vth_q = to_fixed(u, p->v_th, true, &ignored);
         u->slope_q = to_fixed(u, p->negative_slope, true, &ignored);
+        u->keep_q = to_fixed(u, 1.0 - p->readout_decay, true, &ignored);
     }
     *out = u;
     return PS_OK;
@@ -147,7 +162,7 @@ void ps_lif_destroy(ps_lif *lif) { free(lif); }
 void ps_lif_reset(ps_lif *lif)
 {
     if (lif) {
-        ps_lif_stats zero = {0, 0, 0, 0, 0, 0, 0.0};
+        ps_lif_stats zero = {0, 0, 0, 0, 0, 0, 0, 0.0};
         lif->stats = zero;
     }
 }
@@ -253,9 +268,9 @@ ps_status ps_lif_integrate(ps_lif *u, float *membrane, const float *input, size_
         return PS_ERR_INVALID_ARG;
     uint64_t rectified = 0, sat = 0;
     if (!u->fixed) {
-        const float a = u->slope_f;
+        const float a = u->slope_f, keep = u->keep_f;
         for (size_t i = 0; i < n; i++) {
-            float v = membrane[i] + input[i];
+            float v = keep * membrane[i] + input[i]; /* x 1 is exact: no decay, no change */
             bool neg = v < 0.0f;
             membrane[i] = neg ? a * v : v;
             rectified += neg;
@@ -266,6 +281,8 @@ ps_status ps_lif_integrate(ps_lif *u, float *membrane, const float *input, size_
         const bool nearest = u->nearest;
         for (size_t i = 0; i < n; i++) {
             int64_t m = to_fixed(u, membrane[i], nearest, &sat);
+            if (u->decays)
+                m = mul_q(u, u->keep_q, m);
             int64_t in = to_fixed(u, input[i], nearest, &sat);
             int64_t v = clamp_q(u, m + in, &sat);
             bool neg = v < 0;
@@ -280,6 +297,30 @@ ps_status ps_lif_integrate(ps_lif *u, float *membrane, const float *input, size_
     u->stats.saturations += sat;
     u->stats.cycles += ps_lif_cycles(u, n);
     u->stats.energy_pj +=
-        (double)n * u->p.integrate_energy_pj + (double)rectified * u->p.rectify_energy_pj;
+        (double)n * (u->p.integrate_energy_pj + (u->decays ? u->p.readout_leak_energy_pj : 0.0)) +
+        (double)rectified * u->p.rectify_energy_pj;
+    return PS_OK;
+}
+
+ps_status ps_lif_add_bias(ps_lif *u, float *input, const float *bias, size_t n)
+{
+    if (!u || (n && (!input || !bias)))
+        return PS_ERR_INVALID_ARG;
+    uint64_t sat = 0;
+    if (!u->fixed) {
+        for (size_t i = 0; i < n; i++)
+            input[i] += bias[i];
+    } else {
+        if (any_nan(input, n) || any_nan(bias, n))
+            return PS_ERR_INVALID_ARG;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = to_fixed(u, input[i], u->nearest, &sat) + to_fixed(u, bias[i], u->nearest, &sat);
+            input[i] = (float)clamp_q(u, v, &sat) * u->inv_scale;
+        }
+    }
+    u->stats.bias_adds += n;
+    u->stats.saturations += sat;
+    u->stats.cycles += ps_lif_cycles(u, n);
+    u->stats.energy_pj += (double)n * u->p.bias_add_energy_pj;
     return PS_OK;
 }

@@ -7,8 +7,8 @@
  * with leak = 0.2, v_th = 0.2, a = negative_slope = 0.1 for PRIME's
  * classification network (negative_slope = 1 disables the LeakyReLU, as in
  * the FSVAE inpainting neuron with leak = 0.25).
- * Output integrator (no spike, no reset, no leak):
- *   U_t = LeakyReLU_a( U_{t-1} + I_t )
+ * Output integrator (no spike, no reset; no leak unless readout_decay > 0):
+ *   U_t = LeakyReLU_a( (1 - readout_decay) * U_{t-1} + I_t )
  *
  * State: the caller owns the membrane (float[n]) and spike (uint8_t[n])
  * buffers, so one unit serves every layer and every sample of a batch
@@ -60,6 +60,7 @@ typedef struct ps_lif_params {
     double leak;           /* lambda multiplying U_{t-1} */
     double v_th;           /* spike when U_t > v_th */
     double negative_slope; /* LeakyReLU slope below 0 */
+    double readout_decay;  /* output integrator's loss per step; 0 = none */
     int format;            /* ps_lif_format */
     int64_t total_bits;
     int64_t frac_bits;
@@ -69,6 +70,8 @@ typedef struct ps_lif_params {
     double update_energy_pj;    /* one spiking-neuron update */
     double integrate_energy_pj; /* one output-integrator update */
     double rectify_energy_pj;   /* extra per negative value scaled by the slope */
+    double bias_add_energy_pj;  /* one bias add (ps_lif_add_bias) */
+    double readout_leak_energy_pj; /* extra per integrator update when readout_decay > 0 */
 } ps_lif_params;
 
 extern const ps_param_table ps_lif_param_table;
@@ -79,6 +82,7 @@ typedef struct ps_lif_stats {
     uint64_t spikes;
     uint64_t rectified;    /* results below 0 scaled by negative_slope */
     uint64_t saturations;  /* fixed: inputs, state or sums clamped to the range */
+    uint64_t bias_adds;    /* ps_lif_add_bias: one per neuron */
     int64_t cycles;        /* sum of ps_lif_cycles over the calls */
     double energy_pj;
 } ps_lif_stats;
@@ -104,6 +108,14 @@ ps_status ps_lif_step(ps_lif *lif, float *membrane, uint8_t *spikes, const float
 
 /* One timestep of n output integrators: membrane U_{t-1} in, U_t out. */
 ps_status ps_lif_integrate(ps_lif *lif, float *membrane, const float *input, size_t n);
+
+/* A layer's bias, before the update: input[i] += bias[i] for n neurons
+ * (the caller lays the per-channel bias out per neuron). A digital add
+ * in the unit's arithmetic: float32, or in fixed format both operands
+ * represented (rounded, saturated) and the sum saturated, so the result is
+ * exact in the float buffer. Costs one more pass through the lanes
+ * (ps_lif_cycles(n)) and bias_add_energy_pj per add. */
+ps_status ps_lif_add_bias(ps_lif *lif, float *input, const float *bias, size_t n);
 
 /* Cycles to update n neurons: ceil(n / lanes) * update_cycles. */
 int64_t ps_lif_cycles(const ps_lif *lif, size_t n);

@@ -49,6 +49,8 @@ typedef struct ps_layer {
     const float *g_neg_uS; /* rows x cols */
     const uint8_t *keep;   /* rows x cols, or NULL */
     double weight_per_uS;
+    const float *bias;     /* cols, or NULL: added to each neuron's I_t of that output
+                              channel by the LIF unit (ps_lif_add_bias), in network units */
 } ps_layer;
 
 typedef struct ps_network {
@@ -56,6 +58,8 @@ typedef struct ps_network {
     int64_t in_c, in_h, in_w;      /* one input frame */
     int64_t input_max_level;       /* event counts above it are clipped */
     double leak, v_th, negative_slope; /* the LIF constants the network was trained with */
+    double readout_decay;          /* output integrator: U_t = (1 - readout_decay) U_{t-1} + I_t;
+                                      0 = no leak (PRIME's), > 0 a leaky readout (NIR's LI) */
     int64_t n_layers;
     const ps_layer *layers;
 } ps_network;

@@ -13,8 +13,8 @@ case ${1:-} in
 esac
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev libzip-dev
-          libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin
-          parallel)
+          libgtest-dev googletest libopenblas-dev libhdf5-dev zstd python3 python3-numpy
+          python3-h5py librsvg2-bin parallel)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

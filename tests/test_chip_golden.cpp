@@ -4,7 +4,9 @@
 // per process): a small random network over 120 samples with noise off and
 // ideal conversion, the same with 8-bit ADC quantisation (golden given the
 // same quantisation), the same with read noise on and row tiles split over
-// several tiles, and PRIME's shapes on a few samples.
+// several tiles, with biases and a leaky readout (float and fixed-point LIF
+// units), and PRIME's
+// shapes on a few samples.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -123,6 +125,12 @@ TEST(ChipGolden, SpikesAndOutputsEqualTheGoldenModel)
     SystemConfig split = chiptest::config(16, 4, 6, false, true);
     split.mapper.replicate_conv = 2;
     add("noise+split", chiptest::small_net(9), split, 100, 500);
+    // Biases (the LIF unit's digital add) and a leaky readout, in float and in
+    // fixed point, row tiles split.
+    add("bias+split", chiptest::with_bias(chiptest::small_net(11), 12, 0.1f), split, 60, 900);
+    SystemConfig fixed = chiptest::config(16, 4, 6, true, false);
+    fixed.lif.format = PS_LIF_FIXED;
+    add("bias+fixed", chiptest::with_bias(chiptest::small_net(13), 14, 0.1f), fixed, 60, 1100);
     // PRIME's shapes on 512x512 and 128x128 arrays.
     SystemConfig big = chiptest::config(512, 256, 2, false, true);
     big.mapper.arrays_per_tile = 8;

@@ -20,6 +20,7 @@ struct OwnedNet {
     std::vector<ps_layer> layers;
     std::vector<std::vector<float>> gp, gn;
     std::vector<std::vector<uint8_t>> keep;
+    std::vector<std::vector<float>> bias;
 };
 
 inline ps_layer conv(int64_t ic, int64_t ih, int64_t oc, int64_t k, int64_t pad, ps_neuron_kind n)
@@ -108,6 +109,25 @@ inline std::unique_ptr<OwnedNet> small_net(uint32_t seed, int64_t T = 6)
     o->net.in_h = o->net.in_w = 12;
     o->net.input_max_level = 3;
     fill(*o, seed, 0.02);
+    return o;
+}
+
+// Gives every weight layer a bias per output channel, uniform in +-scale,
+// and the readout a leak of 1/4 per step (as NIR imports make them).
+inline std::unique_ptr<OwnedNet> with_bias(std::unique_ptr<OwnedNet> o, uint32_t seed, float scale)
+{
+    o->net.readout_decay = 0.25;
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-scale, scale);
+    o->bias.resize(o->layers.size());
+    for (size_t i = 0; i < o->layers.size(); i++) {
+        if (!ps_layer_has_weights(&o->layers[i]))
+            continue;
+        o->bias[i].resize((size_t)o->layers[i].cols);
+        for (float &b : o->bias[i])
+            b = u(rng);
+        o->layers[i].bias = o->bias[i].data();
+    }
     return o;
 }
 

@@ -282,3 +282,77 @@ TEST(Lif, RejectsBadFormat)
     p = fixed(25, 8);
     EXPECT_EQ(ps_lif_create(&p, &err, &h), PS_ERR_RANGE);
 }
+
+TEST(Lif, BiasAddFloatFixedCyclesAndEnergy)
+{
+    // float: a plain float32 add per neuron.
+    ps_lif_params p = defaults();
+    p.lanes = 4;
+    p.update_cycles = 3;
+    p.bias_add_energy_pj = 0.5;
+    Lif f(p);
+    std::vector<float> in = {0.25f, -1.0f, 0.1f, 2.0f, 0.0f};
+    const std::vector<float> bias = {0.5f, 0.25f, -0.1f, -2.0f, 0.125f};
+    ASSERT_EQ(ps_lif_add_bias(f.h, in.data(), bias.data(), in.size()), PS_OK);
+    EXPECT_EQ(in[0], 0.75f);
+    EXPECT_EQ(in[1], -0.75f);
+    EXPECT_EQ(in[2], 0.1f + -0.1f);
+    EXPECT_EQ(in[3], 0.0f);
+    EXPECT_EQ(in[4], 0.125f);
+    ps_lif_stats st;
+    ASSERT_EQ(ps_lif_stats(f.h, &st), PS_OK);
+    EXPECT_EQ(st.bias_adds, 5u);
+    EXPECT_EQ(st.cycles, 6);          // ceil(5 / 4) = 2 groups x 3 cycles
+    EXPECT_EQ(st.energy_pj, 2.5);     // 5 adds x 0.5 pJ
+    EXPECT_EQ(st.updates, 0u);        // an add is not an update
+    // fixed, 8 bits with 4 fraction bits (LSB 1/16, range -8 .. 7.9375), nearest:
+    // 0.1 -> 1.6 -> 2 LSB, 0.2 -> 3.2 -> 3: 5/16; 7 + 2 -> 144 LSB saturates at 127.
+    Lif q(fixed(8, 4));
+    std::vector<float> a = {0.1f, 7.0f, -0.03f};
+    const std::vector<float> b = {0.2f, 2.0f, -0.03f};
+    ASSERT_EQ(ps_lif_add_bias(q.h, a.data(), b.data(), a.size()), PS_OK);
+    EXPECT_EQ(a[0], 5.0f / 16.0f);
+    EXPECT_EQ(a[1], 127.0f / 16.0f);
+    EXPECT_EQ(a[2], 0.0f); // -0.48 LSB rounds to 0, twice
+    ASSERT_EQ(ps_lif_stats(q.h, &st), PS_OK);
+    EXPECT_EQ(st.saturations, 1u);
+    EXPECT_EQ(st.energy_pj, 3 * defaults().bias_add_energy_pj);
+}
+
+TEST(Lif, LeakyReadout)
+{
+    // readout_decay 0.25: U_t = 0.75 U_{t-1} + I_t; inputs 1, 1, -0.5 with slope 1.
+    ps_lif_params p = defaults();
+    p.readout_decay = 0.25;
+    p.negative_slope = 1.0;
+    Lif f(p);
+    float u = 0.0f;
+    const float in[] = {1.0f, 1.0f, -0.5f};
+    const float want[] = {1.0f, 1.75f, 0.8125f};
+    for (int t = 0; t < 3; t++) {
+        ASSERT_EQ(ps_lif_integrate(f.h, &u, &in[t], 1), PS_OK);
+        EXPECT_EQ(u, want[t]) << t;
+    }
+    ps_lif_stats st;
+    ASSERT_EQ(ps_lif_stats(f.h, &st), PS_OK);
+    EXPECT_EQ(st.energy_pj, 3 * (p.integrate_energy_pj + p.readout_leak_energy_pj));
+    // fixed, 12/8: 0.75 = 192 LSB; U = 256 -> (192 * 256 + 128) >> 8 = 192, + 256 = 448 (1.75);
+    // then (192 * 448 + 128) >> 8 = 336 (1.3125), - 128 = 208 (0.8125).
+    ps_lif_params q = fixed(12, 8);
+    q.readout_decay = 0.25;
+    q.negative_slope = 1.0;
+    Lif x(q);
+    u = 0.0f;
+    for (int t = 0; t < 3; t++) {
+        ASSERT_EQ(ps_lif_integrate(x.h, &u, &in[t], 1), PS_OK);
+        EXPECT_EQ(u, want[t]) << t;
+    }
+    // No decay: the integrator's sums are unchanged (a multiply by exactly 1).
+    Lif plain(defaults());
+    u = 0.3f;
+    const float i1 = 0.1f;
+    ASSERT_EQ(ps_lif_integrate(plain.h, &u, &i1, 1), PS_OK);
+    EXPECT_EQ(u, 0.3f + 0.1f);
+    ASSERT_EQ(ps_lif_stats(plain.h, &st), PS_OK);
+    EXPECT_EQ(st.energy_pj, defaults().integrate_energy_pj);
+}

@@ -16,11 +16,11 @@ std::vector<ps_layer> prime_layers()
     std::vector<ps_layer> l(5);
     for (auto &x : l)
         x = ps_layer{};
-    l[0] = {PS_LAYER_CONV2D, PS_NEURON_LIF, 2, 34, 34, 12, 32, 32, 5, 1, 1, 50, 12, nullptr, nullptr, nullptr, 1};
-    l[1] = {PS_LAYER_AVGPOOL2D, PS_NEURON_NONE, 12, 32, 32, 12, 16, 16, 2, 2, 0, 0, 0, nullptr, nullptr, nullptr, 0};
-    l[2] = {PS_LAYER_CONV2D, PS_NEURON_LIF, 12, 16, 16, 64, 12, 12, 5, 1, 0, 300, 64, nullptr, nullptr, nullptr, 1};
-    l[3] = {PS_LAYER_AVGPOOL2D, PS_NEURON_NONE, 64, 12, 12, 64, 6, 6, 2, 2, 0, 0, 0, nullptr, nullptr, nullptr, 0};
-    l[4] = {PS_LAYER_LINEAR, PS_NEURON_INTEGRATOR, 64, 6, 6, 10, 1, 1, 0, 0, 0, 2304, 10, nullptr, nullptr, nullptr, 1};
+    l[0] = {PS_LAYER_CONV2D, PS_NEURON_LIF, 2, 34, 34, 12, 32, 32, 5, 1, 1, 50, 12, nullptr, nullptr, nullptr, 1, nullptr};
+    l[1] = {PS_LAYER_AVGPOOL2D, PS_NEURON_NONE, 12, 32, 32, 12, 16, 16, 2, 2, 0, 0, 0, nullptr, nullptr, nullptr, 0, nullptr};
+    l[2] = {PS_LAYER_CONV2D, PS_NEURON_LIF, 12, 16, 16, 64, 12, 12, 5, 1, 0, 300, 64, nullptr, nullptr, nullptr, 1, nullptr};
+    l[3] = {PS_LAYER_AVGPOOL2D, PS_NEURON_NONE, 64, 12, 12, 64, 6, 6, 2, 2, 0, 0, 0, nullptr, nullptr, nullptr, 0, nullptr};
+    l[4] = {PS_LAYER_LINEAR, PS_NEURON_INTEGRATOR, 64, 6, 6, 10, 1, 1, 0, 0, 0, 2304, 10, nullptr, nullptr, nullptr, 1, nullptr};
     return l;
 }
 

@@ -277,6 +277,82 @@ TEST(Pwl, RoundTripIsBitExact)
     }
 }
 
+uint16_t content_version(const std::string &path)
+{
+    ps_container *c = nullptr;
+    ps_error err{};
+    EXPECT_EQ(ps_container_open(path.c_str(), PS_PWL_KIND, PS_PWL_VERSION, &c, &err), PS_OK)
+        << err.message;
+    const uint16_t v = c ? ps_container_get_info(c).content_version : 0;
+    ps_container_close(c);
+    return v;
+}
+
+TEST(Pwl, BiasesAreVersion2AndRoundTrip)
+{
+    Net net;
+    const std::string plain = write_or_die(net.w, "nobias.pwl");
+    EXPECT_EQ(content_version(plain), 1); // no bias: what every older reader reads
+    const std::vector<float> b0 = {0.25f, -0.125f, 1e-3f}, b2 = {0.5f, 0.0f, -2.0f, 3.0f};
+    net.layers[0].bias = b0.data();
+    net.layers[2].bias = b2.data();
+    const std::string path = write_or_die(net.w, "bias.pwl");
+    EXPECT_EQ(content_version(path), 2);
+    ps_workload *r = nullptr;
+    ps_error err{};
+    ASSERT_EQ(ps_workload_read(path.c_str(), &r, &err), PS_OK) << err.message;
+    ASSERT_NE(r->net.layers[0].bias, nullptr);
+    ASSERT_NE(r->net.layers[2].bias, nullptr);
+    EXPECT_EQ(std::vector<float>(r->net.layers[0].bias, r->net.layers[0].bias + 3), b0);
+    EXPECT_EQ(std::vector<float>(r->net.layers[2].bias, r->net.layers[2].bias + 4), b2);
+    EXPECT_EQ(r->net.layers[1].bias, nullptr);
+    EXPECT_EQ(r->net.readout_decay, 0.0);
+    ps_workload_free(r);
+    // A leaky readout alone is version 2 too, in section 'readout'.
+    net.layers[0].bias = net.layers[2].bias = nullptr;
+    net.w.net.readout_decay = 0.125;
+    const std::string leaky = write_or_die(net.w, "readout.pwl");
+    EXPECT_EQ(content_version(leaky), 2);
+    ASSERT_EQ(ps_workload_read(leaky.c_str(), &r, &err), PS_OK) << err.message;
+    EXPECT_EQ(r->net.readout_decay, 0.125);
+    ps_workload_free(r);
+    net.w.net.readout_decay = 1.0;
+    EXPECT_EQ(ps_workload_write(&net.w, temp_path("readout_bad.pwl").c_str(), &err), PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("readout_decay 1 is not in [0, 1)"), std::string::npos)
+        << err.message;
+    net.w.net.readout_decay = 0.0;
+    std::remove(leaky.c_str());
+    net.layers[0].bias = b0.data();
+    net.layers[2].bias = b2.data();
+
+    // bias.N of the wrong size, or on the pooling layer: refused naming the layer.
+    const std::string small = mutated(path, "bias_small.pwl", [](Sections &s) {
+        section(s, "bias.2").resize(12);
+    });
+    expect_error(small, PS_ERR_FORMAT, {"layer 2 (linear)", "bias has 3 floats, expected 4"});
+    const std::string stray = mutated(path, "bias_stray.pwl", [](Sections &s) {
+        s.emplace_back("bias.1", std::vector<uint8_t>(12, 0));
+    });
+    expect_error(stray, PS_ERR_FORMAT, {"section 'bias.1' belongs to no weight layer"});
+    // In a version 1 file the name is an unknown optional section: ignored.
+    const std::string v1 = temp_path("bias_v1.pwl");
+    write_sections(sections_of(path), v1, PS_PWL_KIND, 1);
+    ASSERT_EQ(ps_workload_read(v1.c_str(), &r, &err), PS_OK) << err.message;
+    EXPECT_EQ(r->net.layers[0].bias, nullptr);
+    ps_workload_free(r);
+    // The writer refuses a non-finite bias or one on a pooling layer.
+    const std::vector<float> bad = {0.0f, NAN, 0.0f};
+    net.layers[0].bias = bad.data();
+    EXPECT_EQ(ps_workload_write(&net.w, temp_path("bias_nan.pwl").c_str(), &err), PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("bias[1] = nan"), std::string::npos) << err.message;
+    net.layers[0].bias = b0.data();
+    net.layers[1].bias = b0.data();
+    EXPECT_EQ(ps_workload_write(&net.w, temp_path("bias_pool.pwl").c_str(), &err), PS_ERR_FORMAT);
+    EXPECT_NE(std::string(err.message).find("layer 1 (avgpool2d)"), std::string::npos) << err.message;
+    for (const std::string &f : {plain, path, small, stray, v1})
+        std::remove(f.c_str());
+}
+
 TEST(Pwl, InitSetsTableDefaults)
 {
     ps_workload w;
@@ -491,7 +567,9 @@ TEST(Pwl, CorruptOrMismatchedFilesGiveClearErrors)
     expect_error(kind, PS_ERR_FOREIGN, {"holds 'NMNP' content, expected 'PWL_'"});
     const std::string newer = temp_path("newer.pwl");
     write_sections(secs, newer, PS_PWL_KIND, PS_PWL_VERSION + 1);
-    expect_error(newer, PS_ERR_VERSION, {"format version 2 is newer than this build reads (1)"});
+    expect_error(newer, PS_ERR_VERSION,
+                 {"format version " + std::to_string(PS_PWL_VERSION + 1) +
+                  " is newer than this build reads (" + std::to_string(PS_PWL_VERSION) + ")"});
     const std::string absent = temp_path("absent.pwl");
     ps_workload *none = nullptr;
     EXPECT_EQ(ps_workload_read(absent.c_str(), &none, &err), PS_ERR_NOT_FOUND) << err.message;

@@ -72,9 +72,9 @@ static ps_status check_values(const ps_layer *l, int64_t i, ps_error *err)
 {
     const char *k = ps_layer_kind_name(l->kind);
     if (!ps_layer_has_weights(l)) {
-        if (l->rows != 0 || l->cols != 0 || l->keep)
+        if (l->rows != 0 || l->cols != 0 || l->keep || l->bias)
             return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): has no matrix, rows and "
-                                "cols must be 0", (long long)i, k);
+                                "cols must be 0, no keep mask or bias", (long long)i, k);
         return PS_OK;
     }
     if (l->kind == PS_LAYER_LINEAR && (l->kernel != 0 || l->stride != 0 || l->padding != 0))
@@ -96,6 +96,10 @@ static ps_status check_values(const ps_layer *l, int64_t i, ps_error *err)
                                     (long long)i, k, side ? "g_neg" : "g_pos", (long long)j,
                                     (double)g[j]);
     }
+    for (int64_t j = 0; l->bias && j < l->cols; j++)
+        if (!isfinite(l->bias[j]))
+            return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): bias[%lld] = %g is not finite",
+                                (long long)i, k, (long long)j, (double)l->bias[j]);
     if (l->keep)
         for (int64_t j = 0; j < n; j++)
             if (l->keep[j] > 1)
@@ -144,6 +148,9 @@ static ps_status check_rest(const ps_workload *w, ps_error *err)
     const ps_network *net = &w->net;
     if (!isfinite(net->leak) || !isfinite(net->v_th) || !isfinite(net->negative_slope))
         return ps_error_set(err, PS_ERR_FORMAT, "network: LIF constants must be finite");
+    if (!(net->readout_decay >= 0.0 && net->readout_decay < 1.0))
+        return ps_error_set(err, PS_ERR_FORMAT, "network: readout_decay %g is not in [0, 1)",
+                            net->readout_decay);
     /* A value out of range in a file is a malformed file. */
     if (ps_params_validate(&ps_frames_param_table, &w->frames, err) != PS_OK) {
         if (err)
@@ -277,6 +284,16 @@ static ps_status encode(const ps_workload *w, ps_container_writer *cw, ps_error 
             snprintf(name, sizeof name, "keep.%lld", (long long)i);
             s = add(cw, name, &b, err);
         }
+        if (s == PS_OK && l->bias) {
+            for (int64_t j = 0; j < l->cols; j++)
+                ps_bytes_put_f32(&b, l->bias[j]);
+            snprintf(name, sizeof name, "bias.%lld", (long long)i);
+            s = add(cw, name, &b, err);
+        }
+    }
+    if (s == PS_OK && net->readout_decay != 0.0) {
+        ps_bytes_put_f64(&b, net->readout_decay);
+        s = add(cw, "readout", &b, err);
     }
     if (s == PS_OK && w->recipe_yaml)
         s = ps_container_add(cw, "recipe", w->recipe_yaml, strlen(w->recipe_yaml), err);
@@ -291,8 +308,12 @@ ps_status ps_workload_write(const ps_workload *w, const char *path, ps_error *er
         ps_error_prefix(err, "%s: not written", path);
         return s;
     }
+    uint16_t version = w->net.readout_decay != 0.0 ? 2 : 1;
+    for (int64_t i = 0; i < w->net.n_layers; i++)
+        if (w->net.layers[i].bias)
+            version = 2;
     ps_container_writer *cw = NULL;
-    if (ps_container_writer_create(PS_PWL_KIND, PS_PWL_VERSION, &cw) != PS_OK)
+    if (ps_container_writer_create(PS_PWL_KIND, version, &cw) != PS_OK)
         return ps_error_set(err, PS_ERR_NOMEM, "%s: out of memory", path);
     s = encode(w, cw, err);
     if (s == PS_OK)
@@ -320,6 +341,7 @@ void ps_workload_free(ps_workload *w)
             free((void *)o->layers[i].g_pos_uS);
             free((void *)o->layers[i].g_neg_uS);
             free((void *)o->layers[i].keep);
+            free((void *)o->layers[i].bias);
         }
         free(o->layers);
         free(o->recipe);
@@ -481,10 +503,12 @@ static ps_status read_layer_headers(const ps_container *c, ps_layer *layers, int
     return PS_OK;
 }
 
-/* One matrix section of layer i into a new array; elem 4 (f32) or 1 (u8). */
+/* One matrix section of layer i into a new array; elem 4 (f32) or 1 (u8);
+ * rows x cols entries, or cols for a bias. */
 static ps_status read_matrix(const ps_container *c, const char *prefix, int64_t i,
                              const ps_layer *l, size_t elem, void **out, ps_error *err)
 {
+    const int64_t rows = strcmp(prefix, "bias") == 0 ? 1 : l->rows;
     char name[PS_CONTAINER_NAME_BYTES];
     snprintf(name, sizeof name, "%s.%lld", prefix, (long long)i);
     const char *k = ps_layer_kind_name(l->kind);
@@ -493,13 +517,13 @@ static ps_status read_matrix(const ps_container *c, const char *prefix, int64_t 
     if (ps_container_section(c, name, &data, &size, NULL) != PS_OK)
         return ps_error_set(err, PS_ERR_FORMAT, "layer %lld (%s): section '%s' is missing",
                             (long long)i, k, name);
-    const uint64_t n = (uint64_t)l->rows * (uint64_t)l->cols;
+    const uint64_t n = (uint64_t)rows * (uint64_t)l->cols;
     if (size % elem != 0 || size / elem != n)
         return ps_error_set(err, PS_ERR_FORMAT,
                             "layer %lld (%s): %s has %zu %s%s, expected %llu (%lldx%lld)",
                             (long long)i, k, prefix, size / elem, elem == 4 ? "floats" : "bytes",
                             size % elem ? " and a partial one" : "", (unsigned long long)n,
-                            (long long)l->rows, (long long)l->cols);
+                            (long long)rows, (long long)l->cols);
     if (ps_calloc((size_t)n, elem, out) != PS_OK)
         return ps_error_set(err, PS_ERR_NOMEM, "layer %lld (%s): out of memory for %s",
                             (long long)i, k, name);
@@ -516,11 +540,11 @@ static ps_status read_matrix(const ps_container *c, const char *prefix, int64_t 
     return PS_OK;
 }
 
-/* g_pos.N / g_neg.N / keep.N for a layer that has no such matrix is a
+/* g_pos.N / g_neg.N / keep.N / bias.N for a layer that has no such matrix is a
  * writer bug, not an extension: refuse it. Other unknown names are
  * optional sections of a later writer and are ignored. */
 static ps_status check_stray(const ps_container *c, const ps_layer *layers, int64_t n,
-                             const uint8_t *has_keep, ps_error *err)
+                             const uint8_t *has_keep, bool biases, ps_error *err)
 {
     const uint32_t count = ps_container_get_info(c).section_count;
     for (uint32_t j = 0; j < count; j++) {
@@ -530,8 +554,9 @@ static ps_status check_stray(const ps_container *c, const ps_layer *layers, int6
             continue;
         size_t plen = (size_t)(dot - name);
         int is_keep = plen == 4 && strncmp(name, "keep", 4) == 0;
-        if (!is_keep && !(plen == 5 && (strncmp(name, "g_pos", 5) == 0 ||
-                                        strncmp(name, "g_neg", 5) == 0)))
+        int is_bias = biases && plen == 4 && strncmp(name, "bias", 4) == 0;
+        if (!is_keep && !is_bias && !(plen == 5 && (strncmp(name, "g_pos", 5) == 0 ||
+                                                    strncmp(name, "g_neg", 5) == 0)))
             continue;
         char *end;
         long long i = strtoll(dot + 1, &end, 10);
@@ -574,8 +599,17 @@ static ps_status read_body(const ps_container *c, ps_workload *w, owned *o, ps_e
         for (int64_t i = 0; i < n; i++)
             o->layers[i].g_pos_uS = o->layers[i].g_neg_uS = NULL;
     }
+    /* Biases are version 2; a version 1 file's sections of that name are
+     * unknown optional sections, ignored as version 1 readers do. */
+    const bool biases = ps_container_get_info(c).content_version >= 2;
     if (s == PS_OK)
-        s = check_stray(c, o->layers, n, has_keep, err);
+        s = check_stray(c, o->layers, n, has_keep, biases, err);
+    const void *rdata; /* version 2: a leaky readout */
+    size_t rsize;
+    ps_reader rd;
+    if (s == PS_OK && biases && ps_container_section(c, "readout", &rdata, &rsize, NULL) == PS_OK &&
+        (s = section(c, "readout", 8, &rd, err)) == PS_OK)
+        w->net.readout_decay = ps_reader_f64(&rd);
     for (int64_t i = 0; s == PS_OK && i < n; i++) {
         ps_layer *l = &o->layers[i];
         if (!ps_layer_has_weights(l))
@@ -592,6 +626,16 @@ static ps_status read_body(const ps_container *c, ps_workload *w, owned *o, ps_e
             p = NULL;
             s = read_matrix(c, "keep", i, l, 1, &p, err);
             l->keep = p;
+        }
+        char bias_name[PS_CONTAINER_NAME_BYTES];
+        snprintf(bias_name, sizeof bias_name, "bias.%lld", (long long)i);
+        const void *bias_data;
+        size_t bias_size;
+        if (s == PS_OK && biases &&
+            ps_container_section(c, bias_name, &bias_data, &bias_size, NULL) == PS_OK) {
+            p = NULL;
+            s = read_matrix(c, "bias", i, l, 4, &p, err);
+            l->bias = p;
         }
     }
     free(has_keep);

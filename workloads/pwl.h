@@ -16,7 +16,10 @@ extern "C" {
 #endif
 
 #define PS_PWL_KIND "PWL_"
-#define PS_PWL_VERSION 1
+/* Newest content version the reader reads. A writer writes 1, or 2 when a
+ * layer has a bias or the readout leaks (an older reader would run the
+ * network without them). */
+#define PS_PWL_VERSION 2
 
 /* Where a workload came from. Strings are NUL-terminated. */
 typedef struct ps_workload_info {
@@ -59,7 +62,7 @@ void ps_workload_init(ps_workload *w);
 
 /* Everything the reader would refuse, checked in memory: the network
  * (ps_network_check), finite conductances >= 0, keep values 0/1, a finite
- * non-zero weight_per_uS, frames params and bins == T, early-stop ranges,
+ * non-zero weight_per_uS, finite biases on weight layers only, frames params and bins == T, early-stop ranges,
  * method from the list above, accuracy NaN or in [0, 1]. Messages name the
  * layer ("layer 2 (conv2d): g_pos[17] = nan ..."). */
 ps_status ps_workload_check(const ps_workload *w, ps_error *err);

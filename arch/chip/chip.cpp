@@ -271,6 +271,7 @@ void ChipImpl::build(Chip *owner)
     lif_params.leak = net.leak;
     lif_params.v_th = net.v_th;
     lif_params.negative_slope = net.negative_slope;
+    lif_params.readout_decay = net.readout_decay;
     // A network that does not fit is bad input (ConfigError), named by the
     // config paths that would make it fit.
     const ps_status ms = ps_mapper_create(&cfg.mapper, &net, cfg.crossbar.rows, cfg.crossbar.cols,
@@ -852,7 +853,14 @@ void ChipImpl::home_complete(BlockRt &h)
         mem[k] = L.membrane[h.neurons[k]];
         spk[k] = L.spikes[h.neurons[k]];
     }
-    const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n);
+    if (L.l->bias) { // the LIF unit's bias add, as golden.c does it
+        std::vector<float> bias(n);
+        for (size_t k = 0; k < n; k++)
+            bias[k] = L.l->bias[h.neurons[k] / (size_t)L.positions];
+        check(ps_lif_add_bias(T.lif, cur.data(), bias.data(), n), "lif");
+    }
+    // A bias add is one more pass through the lanes.
+    const uint64_t lif_cycles = (uint64_t)ps_lif_cycles(T.lif, n) * (L.l->bias ? 2 : 1);
     const uint64_t out_at = h.ready_at + h.extra_adds_cycles + lif_cycles;
     const bool last = wl + 1 == layers.size();
     if (tr && tr_busy[(size_t)T.index] >= 0 && out_at > h.ready_at) {

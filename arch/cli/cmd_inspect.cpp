@@ -113,6 +113,10 @@ void print_workload(const ps_workload &w, bool show_recipe)
         print_moments("kept G-", kn);
         print_moments("pruned G+ and G-", pruned);
         print_moments("kept weight", weight);
+        Moments bias;
+        for (int64_t c = 0; l.bias && c < l.cols; c++)
+            bias.add(l.bias[c]);
+        print_moments("bias", bias);
     }
 
     const ps_workload_info &in = w.info;

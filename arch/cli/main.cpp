@@ -23,6 +23,10 @@ const Command commands[] = {
     {"params", "list every parameter table with defaults, units and sources", define_params,
      run_params},
     {"inspect", "summarise a primesim file (workload, packed dataset)", define_inspect, run_inspect},
+    {"import-nir", "a NIR graph (snnTorch, Norse, ...) -> workload file", define_import_nir,
+     run_import_nir},
+    {"export-nir", "a workload file -> NIR graph for other frameworks and chips",
+     define_export_nir, run_export_nir},
     {nullptr, nullptr, nullptr, nullptr},
 };
 
@@ -37,7 +41,7 @@ void print_usage(FILE *out)
                       "pruned spiking neural networks, with the trainer that makes them.\n\n"
                       "commands:\n");
     for (const primesim::Command *c = primesim::commands; c->name; c++)
-        std::fprintf(out, "  %-9s %s\n", c->name, c->summary);
+        std::fprintf(out, "  %-10s %s\n", c->name, c->summary);
     std::fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 bad input or usage\n");
     // Shipped files named relative to the repository root (data_dir.hpp).
     const std::string data = primesim::installed_data_dir();
