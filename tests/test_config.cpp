@@ -166,6 +166,15 @@ TEST_F(ConfigTest, SyntaxErrorsAndDuplicateKeys)
     EXPECT_EQ(error_of("tiles:\n  adc:\n    bits: 4\n    bits: 5\n"), "FILE:4: tiles.adc.bits: duplicate key");
 }
 
+// Found by fuzzing (tests/fuzz/config/regression_leading_comma.yaml): yaml-cpp
+// reads a leading ',' as an empty document and then the same one forever.
+TEST_F(ConfigTest, StrayCommaIsASyntaxErrorNotAHang)
+{
+    const std::string unexpected = ": YAML syntax error: unexpected text (a ',' outside [ ] or { }?)";
+    EXPECT_EQ(error_of(",system: x\n"), "FILE:1:1" + unexpected);
+    EXPECT_EQ(error_of("system:\n  name: a\n...\n,\n"), "FILE:4:1" + unexpected);
+}
+
 TEST_F(ConfigTest, MissingFileIsAClearError)
 {
     Config c;

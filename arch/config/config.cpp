@@ -38,7 +38,18 @@ class DuplicateKeyCheck : public YAML::EventHandler {
   public:
     explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
 
-    void OnDocumentStart(const YAML::Mark &) override {}
+    // yaml-cpp 0.7 meets a ',' outside [ ] or { } at a document's start by
+    // returning the same empty document forever (and YAML::LoadFile by
+    // returning an empty one): a document that does not start past the
+    // last one is that.
+    void OnDocumentStart(const YAML::Mark &mark) override
+    {
+        if (mark.pos <= last_document_pos_)
+            throw ConfigError(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                              std::to_string(mark.column + 1) +
+                              ": YAML syntax error: unexpected text (a ',' outside [ ] or { }?)");
+        last_document_pos_ = mark.pos;
+    }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "~"); }
     void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "*"); }
@@ -98,6 +109,7 @@ class DuplicateKeyCheck : public YAML::EventHandler {
     }
     std::string file_;
     std::vector<Frame> stack_;
+    int last_document_pos_ = -1;
 };
 
 YAML::Node read_yaml(const std::string &path)
