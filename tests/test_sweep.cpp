@@ -157,6 +157,28 @@ TEST_F(SweepTest, BadSweepFilesNameFileLineAndKey)
     EXPECT_NE(error_of(f).find("sweep.pareto: unknown objective"), std::string::npos) << error_of(f);
 }
 
+// Found by fuzzing (tests/fuzz/sweep_plan/regression_*.yaml): a path or value
+// plan.txt cannot hold made a sweep whose plan did not read back.
+TEST_F(SweepTest, PathsAndValuesPlanTxtCannotHoldAreRefused)
+{
+    const std::string head = "sweep: {system: s, workload: w, data: d}\n";
+    const std::string path_error = ": expected a parameter path like adc.bits (see primesim params)";
+    std::string f = write("a.yaml", head + "grid:\n  =adc.bits: [4]\n");
+    EXPECT_NE(error_of(f).find(f + ":3: =adc.bits" + path_error), std::string::npos) << error_of(f);
+    f = write("b.yaml", head + "points:\n  - {adc..bits: 4}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc..bits" + path_error), std::string::npos) << error_of(f);
+    f = write("c.yaml", "sweep: {system: s, workload: w, data: d, params: {\"a b.c\": 1}}\n"
+                        "grid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: a b.c" + path_error), std::string::npos) << error_of(f);
+    const std::string line_error = ": expected a value on one line, without tabs";
+    f = write("d.yaml", head + "grid: {adc.bits: [4, \"5\\t6\"]}\n");
+    EXPECT_NE(error_of(f).find(f + ":2: adc.bits" + line_error), std::string::npos) << error_of(f);
+    f = write("e.yaml", "sweep: {system: s, workload: w, data: \"d\\ne\"}\ngrid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: sweep.data" + line_error), std::string::npos) << error_of(f);
+    f = write("f.yaml", head + "points:\n  - {adc.bits: \"4\\n\"}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits" + line_error), std::string::npos) << error_of(f);
+}
+
 ps_sweep_row row(const char *id, double acc, double pj, double ns, int64_t adcs)
 {
     ps_sweep_row r{};

@@ -1,5 +1,6 @@
 #include "sweep_plan.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -37,6 +38,30 @@ double number(const std::string &file, const YAML::Node &node, const std::string
     throw ConfigError(at(file, node) + what + ": expected a number");
 }
 
+// plan.txt (SweepPlan::text) keeps a setting per line and a point's values
+// apart by tabs, so no value it holds may contain either.
+std::string one_line(const std::string &file, const YAML::Node &node, const std::string &what)
+{
+    const std::string v = node.Scalar();
+    if (v.find_first_of("\t\n") != std::string::npos)
+        throw ConfigError(at(file, node) + what + ": expected a value on one line, without tabs");
+    return v;
+}
+
+// A parameter path as -p takes it: two or more names of letters, digits and
+// '_' joined by '.'.
+void check_path(const std::string &file, const YAML::Node &key_node)
+{
+    const std::string key = key_node.Scalar();
+    bool ok = key.find('.') != std::string::npos && key.front() != '.' && key.back() != '.' &&
+              key.find("..") == std::string::npos;
+    for (char c : key)
+        ok = ok && (std::isalnum((unsigned char)c) || c == '_' || c == '.');
+    if (!ok)
+        throw ConfigError(at(file, key_node) + key +
+                          ": expected a parameter path like adc.bits (see primesim params)");
+}
+
 // An axis key's values: a list of scalars, one scalar, or a range
 // {from, to, step} / {from, to, count} (both ends included).
 std::vector<std::string> axis_values(const std::string &file, const std::string &key,
@@ -44,13 +69,13 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
 {
     std::vector<std::string> out;
     if (v.IsScalar()) {
-        out.push_back(v.Scalar());
+        out.push_back(one_line(file, v, key));
     } else if (v.IsSequence()) {
         for (const auto &x : v) {
             if (!x.IsScalar())
                 throw ConfigError(at(file, x) + key + ": values must be plain values, not " +
                                   (x.IsMap() ? "a mapping" : "a list"));
-            out.push_back(x.Scalar());
+            out.push_back(one_line(file, x, key));
         }
     } else if (v.IsMap()) {
         for (const auto &kv : v) {
@@ -101,9 +126,7 @@ Axis read_axis(const std::string &file, const YAML::Node &m)
     Axis a;
     for (const auto &kv : m) {
         const std::string key = kv.first.Scalar();
-        if (key.find('.') == std::string::npos)
-            throw ConfigError(at(file, kv.first) + key +
-                              ": expected a parameter path like adc.bits (see primesim params)");
+        check_path(file, kv.first);
         a.keys.push_back(key);
         a.values.push_back(axis_values(file, key, kv.second));
         if (a.values.back().size() != a.values.front().size())
@@ -270,6 +293,9 @@ SweepPlan load_sweep_plan(const std::string &file)
     for (const char *k : {"system", "workload", "data"})
         if (!s[k])
             throw ConfigError(at(file, s) + "sweep." + k + ": missing");
+    for (const auto &kv : s)
+        if (kv.second.IsScalar())
+            one_line(file, kv.second, "sweep." + kv.first.Scalar());
     plan.name = s["name"] ? s["name"].Scalar()
                           : std::filesystem::path(file).stem().string();
     plan.system = path_from(dir, s["system"].Scalar());
@@ -313,7 +339,9 @@ SweepPlan load_sweep_plan(const std::string &file)
             if (!kv.second.IsScalar())
                 throw ConfigError(at(file, kv.second) + "sweep.params." + kv.first.Scalar() +
                                   ": expected a value");
-            plan.fixed.push_back(kv.first.Scalar() + "=" + kv.second.Scalar());
+            check_path(file, kv.first);
+            plan.fixed.push_back(kv.first.Scalar() + "=" +
+                                 one_line(file, kv.second, "sweep.params." + kv.first.Scalar()));
         }
     }
 
@@ -383,12 +411,10 @@ SweepPlan load_sweep_plan(const std::string &file)
             std::vector<std::pair<size_t, std::string>> set;
             for (const auto &kv : m) {
                 const std::string key = kv.first.Scalar();
-                if (key.find('.') == std::string::npos)
-                    throw ConfigError(at(file, kv.first) + key +
-                                      ": expected a parameter path like adc.bits");
+                check_path(file, kv.first);
                 if (!kv.second.IsScalar())
                     throw ConfigError(at(file, kv.second) + key + ": expected one value");
-                set.emplace_back(col(key), kv.second.Scalar());
+                set.emplace_back(col(key), one_line(file, kv.second, key));
             }
             settings.push_back(set);
         }
