@@ -179,6 +179,22 @@ TEST_F(SweepTest, PathsAndValuesPlanTxtCannotHoldAreRefused)
     EXPECT_NE(error_of(f).find(f + ":3: adc.bits" + line_error), std::string::npos) << error_of(f);
 }
 
+// Found by fuzzing: numbers too large for a count were cast regardless (UB).
+TEST_F(SweepTest, HugeCountsAreRefusedBeforeTheyAreCast)
+{
+    const std::string head = "sweep: {system: s, workload: w, data: d}\n";
+    std::string f = write("a.yaml", head + "grid:\n  adc.bits: {from: 0, to: 1e300, step: 1e-300}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits: more than a million values"), std::string::npos)
+        << error_of(f);
+    f = write("b.yaml", head + "grid:\n  adc.bits: {from: 0, to: 2e6, step: 1}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits: more than a million values"), std::string::npos)
+        << error_of(f);
+    f = write("c.yaml", "sweep: {system: s, workload: w, data: d, samples: 5e117}\ngrid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: sweep.samples: expected a whole number from 1 to 2^40"),
+              std::string::npos)
+        << error_of(f);
+}
+
 ps_sweep_row row(const char *id, double acc, double pj, double ns, int64_t adcs)
 {
     ps_sweep_row r{};

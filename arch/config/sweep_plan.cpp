@@ -95,7 +95,10 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
             if (!(step > 0) || to < from)
                 throw ConfigError(at(file, v["step"]) + key +
                                   ": step must be > 0 and to >= from");
-            n = (long long)std::floor((to - from) / step + 1e-9) + 1;
+            const double count = std::floor((to - from) / step + 1e-9) + 1; // inf: far too many
+            if (!(count <= 1e6))
+                throw ConfigError(at(file, v) + key + ": more than a million values");
+            n = (long long)count;
         } else {
             const double c = number(file, v["count"], key + ".count");
             if (c < 1 || c != std::floor(c) || c > 1e6)
@@ -303,8 +306,9 @@ SweepPlan load_sweep_plan(const std::string &file)
     plan.data = path_from(dir, s["data"].Scalar());
     if (s["samples"]) {
         const double n = number(file, s["samples"], "sweep.samples");
-        if (n < 1 || n != std::floor(n))
-            throw ConfigError(at(file, s["samples"]) + "sweep.samples: expected a whole number >= 1");
+        if (n < 1 || n != std::floor(n) || n > 0x1p40) // the bound `primesim sim --samples` has
+            throw ConfigError(at(file, s["samples"]) +
+                              "sweep.samples: expected a whole number from 1 to 2^40");
         plan.samples = (long long)n;
     }
     if (s["threshold"]) {
