@@ -179,8 +179,9 @@ TEST_F(SweepTest, PathsAndValuesPlanTxtCannotHoldAreRefused)
     EXPECT_NE(error_of(f).find(f + ":3: adc.bits" + line_error), std::string::npos) << error_of(f);
 }
 
-// Found by fuzzing: numbers too large for a count were cast regardless (UB).
-TEST_F(SweepTest, HugeCountsAreRefusedBeforeTheyAreCast)
+// Found by fuzzing: counts too large for an integer were cast regardless (UB),
+// and a few lines of zipped ranges could ask for tens of GB.
+TEST_F(SweepTest, HugeSweepsAreRefusedBeforeTheyAreBuilt)
 {
     const std::string head = "sweep: {system: s, workload: w, data: d}\n";
     std::string f = write("a.yaml", head + "grid:\n  adc.bits: {from: 0, to: 1e300, step: 1e-300}\n");
@@ -188,6 +189,22 @@ TEST_F(SweepTest, HugeCountsAreRefusedBeforeTheyAreCast)
         << error_of(f);
     f = write("b.yaml", head + "grid:\n  adc.bits: {from: 0, to: 2e6, step: 1}\n");
     EXPECT_NE(error_of(f).find(f + ":3: adc.bits: more than a million values"), std::string::npos)
+        << error_of(f);
+    // Eleven zipped keys of a million values: 11 million strings.
+    std::string zipped = head + "grid:\n  -\n";
+    for (int k = 0; k < 11; k++)
+        zipped += "    a.k" + std::to_string(k) + ": {from: 1, to: 1e6, step: 1}\n";
+    f = write("z.yaml", zipped);
+    EXPECT_NE(error_of(f).find(f + ":14: a.k10: the grid has more than ten million values"),
+              std::string::npos)
+        << error_of(f);
+    // 1000 x 1000 points of 11 keys (ten zipped on the second axis).
+    std::string wide = head + "grid:\n  - {a.x: {from: 1, to: 1000, step: 1}}\n  -\n";
+    for (int k = 0; k < 10; k++)
+        wide += "    a.k" + std::to_string(k) + ": {from: 1, to: 1000, step: 1}\n";
+    f = write("w.yaml", wide);
+    EXPECT_NE(error_of(f).find(f + ":3: grid: more than ten million settings (points x keys)"),
+              std::string::npos)
         << error_of(f);
     f = write("c.yaml", "sweep: {system: s, workload: w, data: d, samples: 5e117}\ngrid: {adc.bits: [4]}\n");
     EXPECT_NE(error_of(f).find(f + ":1: sweep.samples: expected a whole number from 1 to 2^40"),

@@ -62,10 +62,15 @@ void check_path(const std::string &file, const YAML::Node &key_node)
                           ": expected a parameter path like adc.bits (see primesim params)");
 }
 
+// A grid holds at most a million points, and at most ten million values
+// over all its keys (each a string in memory; ten million take about 1.5 GB).
+constexpr size_t kMaxGridValues = 10000000;
+
 // An axis key's values: a list of scalars, one scalar, or a range
-// {from, to, step} / {from, to, count} (both ends included).
+// {from, to, step} / {from, to, count} (both ends included). values counts
+// the grid's values so far.
 std::vector<std::string> axis_values(const std::string &file, const std::string &key,
-                                     const YAML::Node &v)
+                                     const YAML::Node &v, size_t &values)
 {
     std::vector<std::string> out;
     if (v.IsScalar()) {
@@ -108,6 +113,8 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
         }
         if (n > 1000000)
             throw ConfigError(at(file, v) + key + ": more than a million values");
+        if (values + (size_t)n > kMaxGridValues)
+            throw ConfigError(at(file, v) + key + ": the grid has more than ten million values");
         for (long long i = 0; i < n; i++)
             out.push_back(number_text(from + (double)i * step));
     } else {
@@ -115,6 +122,7 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
     }
     if (out.empty())
         throw ConfigError(at(file, v) + key + ": no values");
+    values += out.size();
     return out;
 }
 
@@ -124,14 +132,14 @@ struct Axis {
 };
 
 // One grid axis: a mapping of one key, or of several zipped keys.
-Axis read_axis(const std::string &file, const YAML::Node &m)
+Axis read_axis(const std::string &file, const YAML::Node &m, size_t &values)
 {
     Axis a;
     for (const auto &kv : m) {
         const std::string key = kv.first.Scalar();
         check_path(file, kv.first);
         a.keys.push_back(key);
-        a.values.push_back(axis_values(file, key, kv.second));
+        a.values.push_back(axis_values(file, key, kv.second, values));
         if (a.values.back().size() != a.values.front().size())
             throw ConfigError(at(file, kv.first) + key + ": " +
                               std::to_string(a.values.back().size()) +
@@ -362,18 +370,19 @@ SweepPlan load_sweep_plan(const std::string &file)
     std::vector<std::vector<std::pair<size_t, std::string>>> settings; // per point
     if (const YAML::Node g = root["grid"]) {
         std::vector<Axis> axes;
+        size_t values = 0;
         if (g.IsMap()) { // every key its own axis
             for (const auto &kv : g) {
                 YAML::Node one(YAML::NodeType::Map);
                 one[kv.first] = kv.second;
-                Axis a = read_axis(file, one);
+                Axis a = read_axis(file, one, values);
                 axes.push_back(a);
             }
         } else if (g.IsSequence()) {
             for (const auto &m : g) {
                 if (!m.IsMap())
                     throw ConfigError(at(file, m) + "grid: each axis is a mapping path: values");
-                axes.push_back(read_axis(file, m));
+                axes.push_back(read_axis(file, m, values));
             }
         } else {
             throw ConfigError(at(file, g) + "grid: expected a list of axes or a mapping");
@@ -392,6 +401,8 @@ SweepPlan load_sweep_plan(const std::string &file)
             if (total > 1000000)
                 throw ConfigError(at(file, g) + "grid: more than a million points");
         }
+        if (total * seen.size() > kMaxGridValues) // one setting per key and point
+            throw ConfigError(at(file, g) + "grid: more than ten million settings (points x keys)");
         for (size_t i = 0; i < total; i++) {
             std::vector<std::pair<size_t, std::string>> set;
             size_t rest = i;

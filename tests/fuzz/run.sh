@@ -25,8 +25,9 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIMESIM_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 
-# Inputs up to 64 KiB (a container's payload may decompress to more); 10 s
-# per input is a hang; libFuzzer's default 2 GB RSS and malloc limit stand.
+# Inputs up to 64 KiB (a container's payload may decompress to more). 60 s
+# for one input is a hang: a sweep of a million points, which the sweep
+# loader accepts, takes 25 s under the sanitizers. 4 GB is out of memory.
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${targets[@]}"; do
@@ -35,7 +36,7 @@ for t in "${targets[@]}"; do
     echo "== fuzz $t for ${seconds}s"
     log=$build/fuzz_$t.log
     if ! nice -n 10 "$build/tests/fuzz/fuzz_$t" "$corpus" "tests/fuzz/$t" -max_total_time="$seconds" \
-        -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+        -max_len=65536 -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" \
         >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "fuzz $t: FAILED (input in $artifacts/, log $log)"
