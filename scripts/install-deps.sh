@@ -14,7 +14,7 @@ esac
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev
           libgtest-dev googletest libopenblas-dev zstd python3 python3-numpy librsvg2-bin
-          parallel)
+          parallel clang-14 libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
