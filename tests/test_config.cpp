@@ -175,6 +175,21 @@ TEST_F(ConfigTest, StrayCommaIsASyntaxErrorNotAHang)
     EXPECT_EQ(error_of("system:\n  name: a\n...\n,\n"), "FILE:4:1" + unexpected);
 }
 
+// Nested aliases of mappings made a 1 kB config take minutes and gigabytes;
+// an alias of a single value stays allowed.
+TEST_F(ConfigTest, AliasesOfMappingsAreRefusedAliasesOfValuesAllowed)
+{
+    const std::string refused = ": an alias (*name) of a mapping or a list; only single values "
+                                "may be aliased in a config";
+    EXPECT_EQ(error_of("base_adc: &adc {bits: 4}\ntiles:\n  adc: *adc\n"), "FILE:3" + refused);
+    EXPECT_EQ(error_of("l: &l [1, 2]\nm: [*l, *l]\n"), "FILE:2" + refused);
+    const std::string path = write("v.yaml", "tiles:\n  adc:\n    bits: &b 6\n  array:\n    rows: *b\n");
+    Config c;
+    primesim::load_and_bind(path, {}, c.schema());
+    EXPECT_EQ(c.adc.bits, 6);
+    EXPECT_EQ(c.array.rows, 6);
+}
+
 TEST_F(ConfigTest, MissingFileIsAClearError)
 {
     Config c;

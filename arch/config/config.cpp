@@ -49,24 +49,38 @@ class DuplicateKeyCheck : public YAML::EventHandler {
                               std::to_string(mark.column + 1) +
                               ": YAML syntax error: unexpected text (a ',' outside [ ] or { }?)");
         last_document_pos_ = mark.pos;
+        collections_.clear(); // anchors are numbered per document
     }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "~"); }
-    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "*"); }
+    // An alias of a mapping or list shares it in yaml-cpp's tree, but merging
+    // and binding copy and walk it once per alias: nested ones grow
+    // exponentially (a 1 kB file asked for over 7 GB), so only values may be
+    // aliased.
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t anchor) override
+    {
+        if (collections_.count(anchor))
+            throw ConfigError(file_ + ":" + std::to_string(mark.line + 1) +
+                              ": an alias (*name) of a mapping or a list; only single values "
+                              "may be aliased in a config");
+        leaf(mark, "*");
+    }
     void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
                   const std::string &value) override
     {
         leaf(mark, value);
     }
-    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override
     {
+        collections_.insert(anchor);
         open(false);
     }
     void OnSequenceEnd() override { close(); }
-    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override
     {
+        collections_.insert(anchor);
         open(true);
     }
     void OnMapEnd() override { close(); }
@@ -110,6 +124,7 @@ class DuplicateKeyCheck : public YAML::EventHandler {
     std::string file_;
     std::vector<Frame> stack_;
     int last_document_pos_ = -1;
+    std::set<YAML::anchor_t> collections_; // anchors of mappings and lists (0: none)
 };
 
 YAML::Node read_yaml(const std::string &path)
