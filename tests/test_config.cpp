@@ -175,6 +175,15 @@ TEST_F(ConfigTest, StrayCommaIsASyntaxErrorNotAHang)
     EXPECT_EQ(error_of("system:\n  name: a\n...\n,\n"), "FILE:4:1" + unexpected);
 }
 
+// Found by fuzzing: a string with bytes that are not UTF-8 bound, but its
+// resolved config read back as another, longer string.
+TEST_F(ConfigTest, TextThatIsNotUtf8IsRefusedNamingTheLine)
+{
+    EXPECT_EQ(error_of("system:\n  name: \"a\xff\"\n"), "FILE:2: not UTF-8 text (byte 0xff)");
+    EXPECT_EQ(error_of("# \xc0\xafoverlong\n"), "FILE:1: not UTF-8 text (byte 0xc0)");
+    EXPECT_EQ(error_of("system:\n  name: \"caf\xc3\xa9 \xe2\x9c\x93\"\n"), "ok");
+}
+
 // Nested aliases of mappings made a 1 kB config take minutes and gigabytes;
 // an alias of a single value stays allowed.
 TEST_F(ConfigTest, AliasesOfMappingsAreRefusedAliasesOfValuesAllowed)

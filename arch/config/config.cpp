@@ -3,9 +3,11 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -127,11 +129,43 @@ class DuplicateKeyCheck : public YAML::EventHandler {
     std::set<YAML::anchor_t> collections_; // anchors of mappings and lists (0: none)
 };
 
+// YAML is Unicode text; yaml-cpp takes other bytes as they are but emits
+// them escaped as other characters, so a resolved config would not read
+// back to the same values. Throws naming the first byte that is not UTF-8.
+void check_utf8(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    const std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int line = 1;
+    for (size_t i = 0; i < t.size();) {
+        const unsigned char c = (unsigned char)t[i];
+        // Sequence length and the smallest code point it may encode (no overlong forms).
+        const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned long cp = n == 1 ? c : n == 2 ? (c & 0x1fu) : n == 3 ? (c & 0x0fu) : (c & 0x07u);
+        bool ok = n > 0 && i + n <= t.size();
+        for (size_t k = 1; ok && k < n; k++) {
+            const unsigned char d = (unsigned char)t[i + k];
+            ok = (d >> 6) == 2;
+            cp = (cp << 6) | (d & 0x3fu);
+        }
+        static const unsigned long min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (!ok || cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            char byte[8];
+            std::snprintf(byte, sizeof byte, "0x%02x", c);
+            throw ConfigError(path + ":" + std::to_string(line) + ": not UTF-8 text (byte " + byte +
+                              ")");
+        }
+        line += c == '\n';
+        i += n;
+    }
+}
+
 YAML::Node read_yaml(const std::string &path)
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ConfigError(path + ": cannot open: no such file");
+    check_utf8(path);
     try {
         YAML::Node node = YAML::LoadFile(path);
         std::ifstream in(path);
