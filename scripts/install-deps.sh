@@ -14,7 +14,7 @@ esac
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libzstd-dev libzip-dev
           libgtest-dev googletest libopenblas-dev libhdf5-dev zstd python3 python3-numpy
-          python3-h5py librsvg2-bin parallel)
+          python3-h5py librsvg2-bin parallel clang-14 libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -166,6 +166,39 @@ TEST_F(ConfigTest, SyntaxErrorsAndDuplicateKeys)
     EXPECT_EQ(error_of("tiles:\n  adc:\n    bits: 4\n    bits: 5\n"), "FILE:4: tiles.adc.bits: duplicate key");
 }
 
+// Found by fuzzing (tests/fuzz/config/regression_leading_comma.yaml): yaml-cpp
+// reads a leading ',' as an empty document and then the same one forever.
+TEST_F(ConfigTest, StrayCommaIsASyntaxErrorNotAHang)
+{
+    const std::string unexpected = ": YAML syntax error: unexpected text (a ',' outside [ ] or { }?)";
+    EXPECT_EQ(error_of(",system: x\n"), "FILE:1:1" + unexpected);
+    EXPECT_EQ(error_of("system:\n  name: a\n...\n,\n"), "FILE:4:1" + unexpected);
+}
+
+// Found by fuzzing: a string with bytes that are not UTF-8 bound, but its
+// resolved config read back as another, longer string.
+TEST_F(ConfigTest, TextThatIsNotUtf8IsRefusedNamingTheLine)
+{
+    EXPECT_EQ(error_of("system:\n  name: \"a\xff\"\n"), "FILE:2: not UTF-8 text (byte 0xff)");
+    EXPECT_EQ(error_of("# \xc0\xafoverlong\n"), "FILE:1: not UTF-8 text (byte 0xc0)");
+    EXPECT_EQ(error_of("system:\n  name: \"caf\xc3\xa9 \xe2\x9c\x93\"\n"), "ok");
+}
+
+// Nested aliases of mappings made a 1 kB config take minutes and gigabytes;
+// an alias of a single value stays allowed.
+TEST_F(ConfigTest, AliasesOfMappingsAreRefusedAliasesOfValuesAllowed)
+{
+    const std::string refused = ": an alias (*name) of a mapping or a list; only single values "
+                                "may be aliased in a config";
+    EXPECT_EQ(error_of("base_adc: &adc {bits: 4}\ntiles:\n  adc: *adc\n"), "FILE:3" + refused);
+    EXPECT_EQ(error_of("l: &l [1, 2]\nm: [*l, *l]\n"), "FILE:2" + refused);
+    const std::string path = write("v.yaml", "tiles:\n  adc:\n    bits: &b 6\n  array:\n    rows: *b\n");
+    Config c;
+    primesim::load_and_bind(path, {}, c.schema());
+    EXPECT_EQ(c.adc.bits, 6);
+    EXPECT_EQ(c.array.rows, 6);
+}
+
 TEST_F(ConfigTest, MissingFileIsAClearError)
 {
     Config c;

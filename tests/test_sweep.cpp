@@ -157,6 +157,61 @@ TEST_F(SweepTest, BadSweepFilesNameFileLineAndKey)
     EXPECT_NE(error_of(f).find("sweep.pareto: unknown objective"), std::string::npos) << error_of(f);
 }
 
+// Found by fuzzing (tests/fuzz/sweep_plan/regression_*.yaml): a path or value
+// plan.txt cannot hold made a sweep whose plan did not read back.
+TEST_F(SweepTest, PathsAndValuesPlanTxtCannotHoldAreRefused)
+{
+    const std::string head = "sweep: {system: s, workload: w, data: d}\n";
+    const std::string path_error = ": expected a parameter path like adc.bits (see primesim params)";
+    std::string f = write("a.yaml", head + "grid:\n  =adc.bits: [4]\n");
+    EXPECT_NE(error_of(f).find(f + ":3: =adc.bits" + path_error), std::string::npos) << error_of(f);
+    f = write("b.yaml", head + "points:\n  - {adc..bits: 4}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc..bits" + path_error), std::string::npos) << error_of(f);
+    f = write("c.yaml", "sweep: {system: s, workload: w, data: d, params: {\"a b.c\": 1}}\n"
+                        "grid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: a b.c" + path_error), std::string::npos) << error_of(f);
+    const std::string line_error = ": expected a value on one line, without tabs";
+    f = write("d.yaml", head + "grid: {adc.bits: [4, \"5\\t6\"]}\n");
+    EXPECT_NE(error_of(f).find(f + ":2: adc.bits" + line_error), std::string::npos) << error_of(f);
+    f = write("e.yaml", "sweep: {system: s, workload: w, data: \"d\\ne\"}\ngrid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: sweep.data" + line_error), std::string::npos) << error_of(f);
+    f = write("f.yaml", head + "points:\n  - {adc.bits: \"4\\n\"}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits" + line_error), std::string::npos) << error_of(f);
+}
+
+// Found by fuzzing: counts too large for an integer were cast regardless (UB),
+// and a few lines of zipped ranges could ask for tens of GB.
+TEST_F(SweepTest, HugeSweepsAreRefusedBeforeTheyAreBuilt)
+{
+    const std::string head = "sweep: {system: s, workload: w, data: d}\n";
+    std::string f = write("a.yaml", head + "grid:\n  adc.bits: {from: 0, to: 1e300, step: 1e-300}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits: more than a million values"), std::string::npos)
+        << error_of(f);
+    f = write("b.yaml", head + "grid:\n  adc.bits: {from: 0, to: 2e6, step: 1}\n");
+    EXPECT_NE(error_of(f).find(f + ":3: adc.bits: more than a million values"), std::string::npos)
+        << error_of(f);
+    // Eleven zipped keys of a million values: 11 million strings.
+    std::string zipped = head + "grid:\n  -\n";
+    for (int k = 0; k < 11; k++)
+        zipped += "    a.k" + std::to_string(k) + ": {from: 1, to: 1e6, step: 1}\n";
+    f = write("z.yaml", zipped);
+    EXPECT_NE(error_of(f).find(f + ":14: a.k10: the grid has more than ten million values"),
+              std::string::npos)
+        << error_of(f);
+    // 1000 x 1000 points of 11 keys (ten zipped on the second axis).
+    std::string wide = head + "grid:\n  - {a.x: {from: 1, to: 1000, step: 1}}\n  -\n";
+    for (int k = 0; k < 10; k++)
+        wide += "    a.k" + std::to_string(k) + ": {from: 1, to: 1000, step: 1}\n";
+    f = write("w.yaml", wide);
+    EXPECT_NE(error_of(f).find(f + ":3: grid: more than ten million settings (points x keys)"),
+              std::string::npos)
+        << error_of(f);
+    f = write("c.yaml", "sweep: {system: s, workload: w, data: d, samples: 5e117}\ngrid: {adc.bits: [4]}\n");
+    EXPECT_NE(error_of(f).find(f + ":1: sweep.samples: expected a whole number from 1 to 2^40"),
+              std::string::npos)
+        << error_of(f);
+}
+
 ps_sweep_row row(const char *id, double acc, double pj, double ns, int64_t adcs)
 {
     ps_sweep_row r{};

@@ -3,9 +3,11 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -38,24 +40,49 @@ class DuplicateKeyCheck : public YAML::EventHandler {
   public:
     explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
 
-    void OnDocumentStart(const YAML::Mark &) override {}
+    // yaml-cpp 0.7 meets a ',' outside [ ] or { } at a document's start by
+    // returning the same empty document forever (and YAML::LoadFile by
+    // returning an empty one): a document that does not start past the
+    // last one is that.
+    void OnDocumentStart(const YAML::Mark &mark) override
+    {
+        if (mark.pos <= last_document_pos_)
+            throw ConfigError(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                              std::to_string(mark.column + 1) +
+                              ": YAML syntax error: unexpected text (a ',' outside [ ] or { }?)");
+        last_document_pos_ = mark.pos;
+        collections_.clear(); // anchors are numbered per document
+    }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "~"); }
-    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { leaf(mark, "*"); }
+    // An alias of a mapping or list shares it in yaml-cpp's tree, but merging
+    // and binding copy and walk it once per alias: nested ones grow
+    // exponentially (a 1 kB file asked for over 7 GB), so only values may be
+    // aliased.
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t anchor) override
+    {
+        if (collections_.count(anchor))
+            throw ConfigError(file_ + ":" + std::to_string(mark.line + 1) +
+                              ": an alias (*name) of a mapping or a list; only single values "
+                              "may be aliased in a config");
+        leaf(mark, "*");
+    }
     void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
                   const std::string &value) override
     {
         leaf(mark, value);
     }
-    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override
     {
+        collections_.insert(anchor);
         open(false);
     }
     void OnSequenceEnd() override { close(); }
-    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override
     {
+        collections_.insert(anchor);
         open(true);
     }
     void OnMapEnd() override { close(); }
@@ -98,13 +125,47 @@ class DuplicateKeyCheck : public YAML::EventHandler {
     }
     std::string file_;
     std::vector<Frame> stack_;
+    int last_document_pos_ = -1;
+    std::set<YAML::anchor_t> collections_; // anchors of mappings and lists (0: none)
 };
+
+// YAML is Unicode text; yaml-cpp takes other bytes as they are but emits
+// them escaped as other characters, so a resolved config would not read
+// back to the same values. Throws naming the first byte that is not UTF-8.
+void check_utf8(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    const std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int line = 1;
+    for (size_t i = 0; i < t.size();) {
+        const unsigned char c = (unsigned char)t[i];
+        // Sequence length and the smallest code point it may encode (no overlong forms).
+        const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned long cp = n == 1 ? c : n == 2 ? (c & 0x1fu) : n == 3 ? (c & 0x0fu) : (c & 0x07u);
+        bool ok = n > 0 && i + n <= t.size();
+        for (size_t k = 1; ok && k < n; k++) {
+            const unsigned char d = (unsigned char)t[i + k];
+            ok = (d >> 6) == 2;
+            cp = (cp << 6) | (d & 0x3fu);
+        }
+        static const unsigned long min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (!ok || cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            char byte[8];
+            std::snprintf(byte, sizeof byte, "0x%02x", c);
+            throw ConfigError(path + ":" + std::to_string(line) + ": not UTF-8 text (byte " + byte +
+                              ")");
+        }
+        line += c == '\n';
+        i += n;
+    }
+}
 
 YAML::Node read_yaml(const std::string &path)
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ConfigError(path + ": cannot open: no such file");
+    check_utf8(path);
     try {
         YAML::Node node = YAML::LoadFile(path);
         std::ifstream in(path);

@@ -1,5 +1,6 @@
 #include "sweep_plan.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -37,20 +38,49 @@ double number(const std::string &file, const YAML::Node &node, const std::string
     throw ConfigError(at(file, node) + what + ": expected a number");
 }
 
+// plan.txt (SweepPlan::text) keeps a setting per line and a point's values
+// apart by tabs, so no value it holds may contain either.
+std::string one_line(const std::string &file, const YAML::Node &node, const std::string &what)
+{
+    const std::string v = node.Scalar();
+    if (v.find_first_of("\t\n") != std::string::npos)
+        throw ConfigError(at(file, node) + what + ": expected a value on one line, without tabs");
+    return v;
+}
+
+// A parameter path as -p takes it: two or more names of letters, digits and
+// '_' joined by '.'.
+void check_path(const std::string &file, const YAML::Node &key_node)
+{
+    const std::string key = key_node.Scalar();
+    bool ok = key.find('.') != std::string::npos && key.front() != '.' && key.back() != '.' &&
+              key.find("..") == std::string::npos;
+    for (char c : key)
+        ok = ok && (std::isalnum((unsigned char)c) || c == '_' || c == '.');
+    if (!ok)
+        throw ConfigError(at(file, key_node) + key +
+                          ": expected a parameter path like adc.bits (see primesim params)");
+}
+
+// A grid holds at most a million points, and at most ten million values
+// over all its keys (each a string in memory; ten million take about 1.5 GB).
+constexpr size_t kMaxGridValues = 10000000;
+
 // An axis key's values: a list of scalars, one scalar, or a range
-// {from, to, step} / {from, to, count} (both ends included).
+// {from, to, step} / {from, to, count} (both ends included). values counts
+// the grid's values so far.
 std::vector<std::string> axis_values(const std::string &file, const std::string &key,
-                                     const YAML::Node &v)
+                                     const YAML::Node &v, size_t &values)
 {
     std::vector<std::string> out;
     if (v.IsScalar()) {
-        out.push_back(v.Scalar());
+        out.push_back(one_line(file, v, key));
     } else if (v.IsSequence()) {
         for (const auto &x : v) {
             if (!x.IsScalar())
                 throw ConfigError(at(file, x) + key + ": values must be plain values, not " +
                                   (x.IsMap() ? "a mapping" : "a list"));
-            out.push_back(x.Scalar());
+            out.push_back(one_line(file, x, key));
         }
     } else if (v.IsMap()) {
         for (const auto &kv : v) {
@@ -70,7 +100,10 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
             if (!(step > 0) || to < from)
                 throw ConfigError(at(file, v["step"]) + key +
                                   ": step must be > 0 and to >= from");
-            n = (long long)std::floor((to - from) / step + 1e-9) + 1;
+            const double count = std::floor((to - from) / step + 1e-9) + 1; // inf: far too many
+            if (!(count <= 1e6))
+                throw ConfigError(at(file, v) + key + ": more than a million values");
+            n = (long long)count;
         } else {
             const double c = number(file, v["count"], key + ".count");
             if (c < 1 || c != std::floor(c) || c > 1e6)
@@ -80,6 +113,8 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
         }
         if (n > 1000000)
             throw ConfigError(at(file, v) + key + ": more than a million values");
+        if (values + (size_t)n > kMaxGridValues)
+            throw ConfigError(at(file, v) + key + ": the grid has more than ten million values");
         for (long long i = 0; i < n; i++)
             out.push_back(number_text(from + (double)i * step));
     } else {
@@ -87,6 +122,7 @@ std::vector<std::string> axis_values(const std::string &file, const std::string 
     }
     if (out.empty())
         throw ConfigError(at(file, v) + key + ": no values");
+    values += out.size();
     return out;
 }
 
@@ -96,16 +132,14 @@ struct Axis {
 };
 
 // One grid axis: a mapping of one key, or of several zipped keys.
-Axis read_axis(const std::string &file, const YAML::Node &m)
+Axis read_axis(const std::string &file, const YAML::Node &m, size_t &values)
 {
     Axis a;
     for (const auto &kv : m) {
         const std::string key = kv.first.Scalar();
-        if (key.find('.') == std::string::npos)
-            throw ConfigError(at(file, kv.first) + key +
-                              ": expected a parameter path like adc.bits (see primesim params)");
+        check_path(file, kv.first);
         a.keys.push_back(key);
-        a.values.push_back(axis_values(file, key, kv.second));
+        a.values.push_back(axis_values(file, key, kv.second, values));
         if (a.values.back().size() != a.values.front().size())
             throw ConfigError(at(file, kv.first) + key + ": " +
                               std::to_string(a.values.back().size()) +
@@ -270,6 +304,9 @@ SweepPlan load_sweep_plan(const std::string &file)
     for (const char *k : {"system", "workload", "data"})
         if (!s[k])
             throw ConfigError(at(file, s) + "sweep." + k + ": missing");
+    for (const auto &kv : s)
+        if (kv.second.IsScalar())
+            one_line(file, kv.second, "sweep." + kv.first.Scalar());
     plan.name = s["name"] ? s["name"].Scalar()
                           : std::filesystem::path(file).stem().string();
     plan.system = path_from(dir, s["system"].Scalar());
@@ -277,8 +314,9 @@ SweepPlan load_sweep_plan(const std::string &file)
     plan.data = path_from(dir, s["data"].Scalar());
     if (s["samples"]) {
         const double n = number(file, s["samples"], "sweep.samples");
-        if (n < 1 || n != std::floor(n))
-            throw ConfigError(at(file, s["samples"]) + "sweep.samples: expected a whole number >= 1");
+        if (n < 1 || n != std::floor(n) || n > 0x1p40) // the bound `primesim sim --samples` has
+            throw ConfigError(at(file, s["samples"]) +
+                              "sweep.samples: expected a whole number from 1 to 2^40");
         plan.samples = (long long)n;
     }
     if (s["threshold"]) {
@@ -313,7 +351,9 @@ SweepPlan load_sweep_plan(const std::string &file)
             if (!kv.second.IsScalar())
                 throw ConfigError(at(file, kv.second) + "sweep.params." + kv.first.Scalar() +
                                   ": expected a value");
-            plan.fixed.push_back(kv.first.Scalar() + "=" + kv.second.Scalar());
+            check_path(file, kv.first);
+            plan.fixed.push_back(kv.first.Scalar() + "=" +
+                                 one_line(file, kv.second, "sweep.params." + kv.first.Scalar()));
         }
     }
 
@@ -330,18 +370,19 @@ SweepPlan load_sweep_plan(const std::string &file)
     std::vector<std::vector<std::pair<size_t, std::string>>> settings; // per point
     if (const YAML::Node g = root["grid"]) {
         std::vector<Axis> axes;
+        size_t values = 0;
         if (g.IsMap()) { // every key its own axis
             for (const auto &kv : g) {
                 YAML::Node one(YAML::NodeType::Map);
                 one[kv.first] = kv.second;
-                Axis a = read_axis(file, one);
+                Axis a = read_axis(file, one, values);
                 axes.push_back(a);
             }
         } else if (g.IsSequence()) {
             for (const auto &m : g) {
                 if (!m.IsMap())
                     throw ConfigError(at(file, m) + "grid: each axis is a mapping path: values");
-                axes.push_back(read_axis(file, m));
+                axes.push_back(read_axis(file, m, values));
             }
         } else {
             throw ConfigError(at(file, g) + "grid: expected a list of axes or a mapping");
@@ -360,6 +401,8 @@ SweepPlan load_sweep_plan(const std::string &file)
             if (total > 1000000)
                 throw ConfigError(at(file, g) + "grid: more than a million points");
         }
+        if (total * seen.size() > kMaxGridValues) // one setting per key and point
+            throw ConfigError(at(file, g) + "grid: more than ten million settings (points x keys)");
         for (size_t i = 0; i < total; i++) {
             std::vector<std::pair<size_t, std::string>> set;
             size_t rest = i;
@@ -383,12 +426,10 @@ SweepPlan load_sweep_plan(const std::string &file)
             std::vector<std::pair<size_t, std::string>> set;
             for (const auto &kv : m) {
                 const std::string key = kv.first.Scalar();
-                if (key.find('.') == std::string::npos)
-                    throw ConfigError(at(file, kv.first) + key +
-                                      ": expected a parameter path like adc.bits");
+                check_path(file, kv.first);
                 if (!kv.second.IsScalar())
                     throw ConfigError(at(file, kv.second) + key + ": expected one value");
-                set.emplace_back(col(key), kv.second.Scalar());
+                set.emplace_back(col(key), one_line(file, kv.second, key));
             }
             settings.push_back(set);
         }
