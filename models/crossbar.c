@@ -851,21 +851,6 @@ static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *of
                              const uint32_t *rows, size_t row_bound, uint64_t batch_key,
                              uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
                              double *out_ua, size_t ld, uint32_t *read_cycles,
-                             ps_crossbar_stats *cost);
-
-ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
-                                  const uint32_t *rows, uint64_t batch_key, uint64_t first_index,
-                                  ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
-                                  size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost)
-{
-    return read_planes(xb, n_reads, off, rows, xb ? xb->rows : 0, batch_key, first_index, hook,
-                       hook_ctx, out_ua, ld, read_cycles, cost);
-}
-
-static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
-                             const uint32_t *rows, size_t row_bound, uint64_t batch_key,
-                             uint64_t first_index, ps_crossbar_block_fn hook, void *hook_ctx,
-                             double *out_ua, size_t ld, uint32_t *read_cycles,
                              ps_crossbar_stats *cost)
 {
     if (!xb || xb->p.multilevel != PS_XBAR_BIT_SERIAL || row_bound > xb->rows)
@@ -901,6 +886,15 @@ static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *of
                           hook, hook_ctx, out_ua, ld, &c);
     finish_read(xb, &c, cost);
     return st;
+}
+
+ps_status ps_crossbar_read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
+                                  const uint32_t *rows, uint64_t batch_key, uint64_t first_index,
+                                  ps_crossbar_block_fn hook, void *hook_ctx, double *out_ua,
+                                  size_t ld, uint32_t *read_cycles, ps_crossbar_stats *cost)
+{
+    return read_planes(xb, n_reads, off, rows, xb ? xb->rows : 0, batch_key, first_index, hook,
+                       hook_ctx, out_ua, ld, read_cycles, cost);
 }
 
 ps_status ps_crossbar_read_sparse(ps_crossbar *xb, const uint32_t *rows, const uint16_t *levels,

@@ -725,30 +725,56 @@ TEST(Crossbar, BatchReadsDoNotDependOnGrouping)
     }
 }
 
+namespace {
+
+// A 40 x 9 matrix on 16 x 4 arrays (3 x 3 grid) and five reads of a few
+// rows each at levels 1..15.
+struct GridRig {
+    ps_device_params dp;
+    ps_crossbar_params xp;
+    ps_device *dev = nullptr;
+    ps_crossbar_grid *g = nullptr;
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+
+    explicit GridRig(double sigma)
+    {
+        ps_params_set_defaults(&ps_device_param_table, &dp);
+        ps_params_set_defaults(&ps_crossbar_param_table, &xp);
+        dp.read_noise_rel = sigma;
+        xp.rows = 16, xp.cols = 4;
+        ps_error err{};
+        const auto gp = matrix(40 * 9, 15, 0, 30), gn = matrix(40 * 9, 16, 0, 30);
+        if (ps_device_create(&dp, nullptr, &err, &dev) != PS_OK ||
+            ps_crossbar_grid_create(&xp, dev, nullptr, {3, 4}, 40, 9, &err, &g) != PS_OK ||
+            ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()) != PS_OK) {
+            ps_crossbar_grid_destroy(g);
+            g = nullptr;
+        }
+        for (uint32_t i = 0; i < 5; i++) {
+            for (uint32_t k = i * 3; k < 40; k += 5)
+                rows.push_back(k), lv.push_back((uint16_t)(1 + k % 15));
+            off.push_back((uint32_t)rows.size());
+        }
+    }
+    ~GridRig()
+    {
+        ps_crossbar_grid_destroy(g);
+        ps_device_destroy(dev);
+    }
+};
+
+} // namespace
+
 // The grid's batch is the arrays' batches summed over row tiles: with noise
 // off, each read equals the grid's single read of the same levels.
 TEST(Crossbar, GridBatchEqualsSingleReads)
 {
-    ps_device_params dp;
-    ps_crossbar_params xp;
-    ps_params_set_defaults(&ps_device_param_table, &dp);
-    ps_params_set_defaults(&ps_crossbar_param_table, &xp);
-    dp.read_noise_rel = 0.0;
-    xp.rows = 16, xp.cols = 4;
-    ps_device *dev = nullptr;
-    ps_crossbar_grid *g = nullptr;
-    ps_error err{};
-    ASSERT_EQ(ps_device_create(&dp, nullptr, &err, &dev), PS_OK);
-    ASSERT_EQ(ps_crossbar_grid_create(&xp, dev, nullptr, {3, 4}, 40, 9, &err, &g), PS_OK);
-    const auto gp = matrix(40 * 9, 15, 0, 30), gn = matrix(40 * 9, 16, 0, 30);
-    ASSERT_EQ(ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()), PS_OK);
-    std::vector<uint32_t> off = {0}, rows;
-    std::vector<uint16_t> lv;
-    for (uint32_t i = 0; i < 5; i++) {
-        for (uint32_t k = i * 3; k < 40; k += 5)
-            rows.push_back(k), lv.push_back((uint16_t)(1 + k % 15));
-        off.push_back((uint32_t)rows.size());
-    }
+    GridRig r(0.0);
+    ASSERT_TRUE(r.g);
+    ps_crossbar_grid *g = r.g;
+    const auto &off = r.off, &rows = r.rows;
+    const auto &lv = r.lv;
     std::vector<double> all(5 * 9), one(9);
     ASSERT_EQ(ps_crossbar_grid_read_batch(g, 5, off.data(), rows.data(), lv.data(), 1, 0, nullptr,
                                           nullptr, all.data(), nullptr),
@@ -762,8 +788,6 @@ TEST(Crossbar, GridBatchEqualsSingleReads)
                   PS_OK);
         EXPECT_EQ(std::memcmp(one.data(), all.data() + i * 9, 9 * sizeof(double)), 0) << "read " << i;
     }
-    ps_crossbar_grid_destroy(g);
-    ps_device_destroy(dev);
 }
 
 namespace {
@@ -840,26 +864,12 @@ TEST(Crossbar, PlaneReadsEqualBatchReads)
 // sums merged), noise on.
 TEST(Crossbar, GridPlaneReadsEqualGridBatchReads)
 {
-    ps_device_params dp;
-    ps_crossbar_params xp;
-    ps_params_set_defaults(&ps_device_param_table, &dp);
-    ps_params_set_defaults(&ps_crossbar_param_table, &xp);
-    dp.read_noise_rel = 0.03;
-    xp.rows = 16, xp.cols = 4;
-    ps_device *dev = nullptr;
-    ps_crossbar_grid *g = nullptr;
-    ps_error err{};
-    ASSERT_EQ(ps_device_create(&dp, nullptr, &err, &dev), PS_OK);
-    ASSERT_EQ(ps_crossbar_grid_create(&xp, dev, nullptr, {3, 4}, 40, 9, &err, &g), PS_OK);
-    const auto gp = matrix(40 * 9, 15, 0, 30), gn = matrix(40 * 9, 16, 0, 30);
-    ASSERT_EQ(ps_crossbar_grid_set_conductances(g, gp.data(), gn.data()), PS_OK);
-    std::vector<uint32_t> off = {0}, rows;
-    std::vector<uint16_t> lv;
-    for (uint32_t i = 0; i < 5; i++) {
-        for (uint32_t k = i * 3; k < 40; k += 5)
-            rows.push_back(k), lv.push_back((uint16_t)(1 + k % 15));
-        off.push_back((uint32_t)rows.size());
-    }
+    GridRig r(0.03);
+    ASSERT_TRUE(r.g);
+    ps_crossbar_grid *g = r.g;
+    const auto &off = r.off, &rows = r.rows;
+    const auto &lv = r.lv;
+    const ps_crossbar_params &xp = r.xp;
     std::vector<uint32_t> p_off, p_rows;
     split_planes(off, rows, lv, (uint32_t)xp.input_bits, p_off, p_rows);
     std::vector<double> want(5 * 9), got(5 * 9);
@@ -874,6 +884,4 @@ TEST(Crossbar, GridPlaneReadsEqualGridBatchReads)
     EXPECT_EQ(cg.arrays.cycles, cw.arrays.cycles);
     EXPECT_EQ(cg.partial_sum_adds, cw.partial_sum_adds);
     EXPECT_EQ(cg.arrays.energy_pj, cw.arrays.energy_pj);
-    ps_crossbar_grid_destroy(g);
-    ps_device_destroy(dev);
 }
