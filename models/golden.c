@@ -318,7 +318,7 @@ static ps_status layer_currents(ps_golden *g, int64_t i, const uint16_t *in, dou
     }
     const int64_t positions = l->out_h * l->out_w;
     if (g->cfg.crossbar.multilevel == PS_XBAR_BIT_SERIAL) {
-        /* bit-serial: the cycles straight from bit images of the input */
+        /* bit-serial: each position's cycles straight from the events (plane lists) */
         ps_plane_lists *pp = &s->planes;
         uint64_t ops = 0;
         if ((st = ps_layer_plane_lists(l, in, NULL, 0, g->cfg.crossbar.input_bits, 0, positions,
