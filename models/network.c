@@ -158,35 +158,6 @@ void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy
     }
 }
 
-/* Runs BODY with pos (relative to pos0) and row for every position in
- * [pos0, pos0 + npos) that input (ci, y, x) feeds, in ascending (ky, kx):
- * those with oy * stride = y + padding - ky inside the output. */
-#define FOR_EACH_READER(l, ci, y, x, pos0, npos, BODY)                                           \
-    do {                                                                                          \
-        const int64_t k_ = (l)->kernel, s_ = (l)->stride;                                         \
-        const int64_t ty = (y) + (l)->padding, tx = (x) + (l)->padding;                           \
-        /* ky in [ty - s (out_h - 1), ty], kx likewise, within the kernel */                      \
-        const int64_t ky0 = ty - s_ * ((l)->out_h - 1) > 0 ? ty - s_ * ((l)->out_h - 1) : 0;      \
-        const int64_t ky1 = ty < k_ - 1 ? ty : k_ - 1;                                            \
-        const int64_t kx0 = tx - s_ * ((l)->out_w - 1) > 0 ? tx - s_ * ((l)->out_w - 1) : 0;      \
-        const int64_t kx1 = tx < k_ - 1 ? tx : k_ - 1;                                            \
-        for (int64_t ky = ky0; ky <= ky1; ky++) {                                                 \
-            if (s_ > 1 && (ty - ky) % s_)                                                         \
-                continue;                                                                         \
-            const int64_t oy_ = s_ == 1 ? ty - ky : (ty - ky) / s_; /* no division at stride 1 */ \
-            const int64_t prow = oy_ * (l)->out_w - (pos0);                                       \
-            for (int64_t kx = kx0; kx <= kx1; kx++) {                                             \
-                if (s_ > 1 && (tx - kx) % s_)                                                     \
-                    continue;                                                                     \
-                const int64_t pos = prow + (s_ == 1 ? tx - kx : (tx - kx) / s_);                  \
-                if (pos < 0 || pos >= (npos))                                                     \
-                    continue;                                                                     \
-                const uint32_t row = (uint32_t)(((ci) * k_ + ky) * k_ + kx);                      \
-                BODY;                                                                             \
-            }                                                                                     \
-        }                                                                                         \
-    } while (0)
-
 static ps_status grow(void *ptr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -198,76 +169,6 @@ static ps_status grow(void *ptr, size_t *cap, size_t need, size_t elem)
     if (st == PS_OK)
         *cap = n;
     return st;
-}
-
-ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
-                               int64_t npos, ps_patch_lists *pl)
-{
-    if (!l || !levels || !pl)
-        return PS_ERR_INVALID_ARG;
-    const size_t in_n = (size_t)ps_layer_in_size(l);
-    size_t n_in = 0;
-    ps_status st;
-    for (size_t i = 0; i < in_n; i++) {
-        if (!levels[i])
-            continue;
-        if ((st = grow(&pl->inputs, &pl->cap_inputs, n_in + 1, sizeof *pl->inputs)) != PS_OK)
-            return st;
-        pl->inputs[n_in++] = (uint32_t)i;
-    }
-    return ps_layer_patch_lists_of(l, levels, pl->inputs, n_in, pos0, npos, pl);
-}
-
-ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
-                                  const uint32_t *inputs, size_t n_in, int64_t pos0, int64_t npos,
-                                  ps_patch_lists *pl)
-{
-    if (!l || !levels || !pl || (n_in && !inputs) || l->kind != PS_LAYER_CONV2D || pos0 < 0 ||
-        npos < 0 || pos0 + npos > l->out_h * l->out_w)
-        return PS_ERR_INVALID_ARG;
-    const size_t np = (size_t)npos;
-    ps_status st = grow(&pl->off, &pl->cap_off, np + 1, sizeof *pl->off);
-    if (st == PS_OK)
-        st = grow(&pl->cursor, &pl->cap_cursor, np + 1, sizeof *pl->cursor);
-    if (st != PS_OK)
-        return st;
-    /* Count per position, then place: inputs in (c, y, x) order give each
-     * position its rows ascending. */
-    memset(pl->off, 0, (np + 1) * sizeof *pl->off);
-    const int64_t hw = l->in_h * l->in_w;
-    for (size_t k = 0; k < n_in; k++) {
-        const int64_t i = inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
-        FOR_EACH_READER(l, ci, y, x, pos0, npos, { (void)row; pl->off[pos + 1]++; });
-    }
-    for (size_t p = 0; p < np; p++)
-        pl->off[p + 1] += pl->off[p];
-    const size_t total = pl->off[np];
-    if ((st = grow(&pl->row, &pl->cap_row, total, sizeof *pl->row)) != PS_OK ||
-        (st = grow(&pl->level, &pl->cap_level, total, sizeof *pl->level)) != PS_OK)
-        return st;
-    memcpy(pl->cursor, pl->off, np * sizeof *pl->cursor);
-    for (size_t k = 0; k < n_in; k++) {
-        const int64_t i = inputs[k], ci = i / hw, y = (i % hw) / l->in_w, x = i % l->in_w;
-        const uint16_t v = levels[i];
-        FOR_EACH_READER(l, ci, y, x, pos0, npos, {
-            const uint32_t at = pl->cursor[pos]++;
-            pl->row[at] = row;
-            pl->level[at] = v;
-        });
-    }
-    return PS_OK;
-}
-
-void ps_patch_lists_free(ps_patch_lists *pl)
-{
-    if (!pl)
-        return;
-    free(pl->off);
-    free(pl->row);
-    free(pl->level);
-    free(pl->cursor);
-    free(pl->inputs);
-    memset(pl, 0, sizeof *pl);
 }
 
 static inline int64_t div_by(int64_t a, int64_t s) { return s == 1 ? a : a / s; }
@@ -309,6 +210,125 @@ static size_t reader_runs(const ps_layer *l, int64_t ci, int64_t y, int64_t x, i
     return n;
 }
 
+/* rr = the reader runs of every nonzero input among inputs (strictly
+ * ascending indices, or NULL: all of levels), positions [pos0, pos0 + npos),
+ * rows [r0, r1), in input order. */
+static ps_status collect_runs(const ps_layer *l, const uint16_t *levels, const uint32_t *inputs,
+                              size_t n_in, int64_t pos0, int64_t npos, int64_t r0, int64_t r1,
+                              ps_reader_runs *rr)
+{
+    const int64_t in_size = ps_layer_in_size(l);
+    const size_t n_scan = inputs ? n_in : (size_t)in_size, k = (size_t)l->kernel;
+    int64_t cur_c = 0, cur_y = 0, cy_end = l->in_w; /* input row (c, y) ends at cy_end */
+    ps_status st;
+    rr->n = 0;
+    for (size_t k2 = 0; k2 < n_scan; k2++) {
+        const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
+        if (i >= in_size || (k2 > 0 && inputs && inputs[k2] <= inputs[k2 - 1]))
+            return PS_ERR_INVALID_ARG;
+        const uint16_t v = levels[i];
+        if (!v)
+            continue;
+        if ((st = grow(&rr->run, &rr->cap_run, rr->n + k, sizeof *rr->run)) != PS_OK ||
+            (st = grow(&rr->level, &rr->cap_level, rr->n + k, sizeof *rr->level)) != PS_OK)
+            return st;
+        /* (c, y, x) of input i, carried along the scan: no division per event */
+        while (i >= cy_end) {
+            cy_end += l->in_w;
+            if (++cur_y == l->in_h)
+                cur_y = 0, cur_c++;
+        }
+        const size_t n = reader_runs(l, cur_c, cur_y, i - (cy_end - l->in_w), pos0, npos, r0, r1,
+                                     rr->run + rr->n);
+        for (size_t j = 0; j < n; j++)
+            rr->level[rr->n + j] = v;
+        rr->n += n;
+    }
+    return PS_OK;
+}
+
+static void reader_runs_free(ps_reader_runs *rr)
+{
+    free(rr->run);
+    free(rr->level);
+}
+
+ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
+                               int64_t npos, ps_patch_lists *pl)
+{
+    if (!l || !levels || !pl)
+        return PS_ERR_INVALID_ARG;
+    const size_t in_n = (size_t)ps_layer_in_size(l);
+    size_t n_in = 0;
+    ps_status st;
+    for (size_t i = 0; i < in_n; i++) {
+        if (!levels[i])
+            continue;
+        if ((st = grow(&pl->inputs, &pl->cap_inputs, n_in + 1, sizeof *pl->inputs)) != PS_OK)
+            return st;
+        pl->inputs[n_in++] = (uint32_t)i;
+    }
+    return ps_layer_patch_lists_of(l, levels, pl->inputs, n_in, pos0, npos, pl);
+}
+
+ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
+                                  const uint32_t *inputs, size_t n_in, int64_t pos0, int64_t npos,
+                                  ps_patch_lists *pl)
+{
+    if (!l || !levels || !pl || (n_in && !inputs) || l->kind != PS_LAYER_CONV2D || pos0 < 0 ||
+        npos < 0 || pos0 + npos > l->out_h * l->out_w)
+        return PS_ERR_INVALID_ARG;
+    const size_t np = (size_t)npos;
+    ps_status st = grow(&pl->off, &pl->cap_off, np + 2, sizeof *pl->off);
+    if (st == PS_OK)
+        st = grow(&pl->cursor, &pl->cap_cursor, np + 1, sizeof *pl->cursor);
+    if (st == PS_OK)
+        st = collect_runs(l, levels, inputs, n_in, pos0, npos, 0, l->rows, &pl->runs);
+    if (st != PS_OK)
+        return st;
+    /* Count per position (+1 / -1 at a run's ends, then summed), then place:
+     * inputs in (c, y, x) order give each position its rows ascending. */
+    const ps_reader_runs *rr = &pl->runs;
+    uint32_t *restrict cnt = pl->off + 1;
+    memset(pl->off, 0, (np + 2) * sizeof *pl->off);
+    for (size_t j = 0; j < rr->n; j++) {
+        cnt[rr->run[j].pos + 1 - rr->run[j].n]++;
+        cnt[rr->run[j].pos + 1]--;
+    }
+    for (size_t p = 1; p < np; p++)
+        cnt[p] += cnt[p - 1];
+    for (size_t p = 0; p < np; p++)
+        pl->off[p + 1] += pl->off[p];
+    const size_t total = pl->off[np];
+    if ((st = grow(&pl->row, &pl->cap_row, total, sizeof *pl->row)) != PS_OK ||
+        (st = grow(&pl->level, &pl->cap_level, total, sizeof *pl->level)) != PS_OK)
+        return st;
+    memcpy(pl->cursor, pl->off, np * sizeof *pl->cursor);
+    const uint32_t s = (uint32_t)l->stride;
+    for (size_t j = 0; j < rr->n; j++) {
+        const ps_reader_run r = rr->run[j];
+        for (uint32_t t = 0, row = r.row; t < r.n; t++, row += s) {
+            const uint32_t at = pl->cursor[r.pos - t]++;
+            pl->row[at] = row;
+            pl->level[at] = rr->level[j];
+        }
+    }
+    return PS_OK;
+}
+
+void ps_patch_lists_free(ps_patch_lists *pl)
+{
+    if (!pl)
+        return;
+    free(pl->off);
+    free(pl->row);
+    free(pl->level);
+    free(pl->cursor);
+    free(pl->inputs);
+    reader_runs_free(&pl->runs);
+    memset(pl, 0, sizeof *pl);
+}
+
 ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const uint32_t *inputs,
                                size_t n_in, int64_t planes, int64_t pos0, int64_t npos, int64_t r0,
                                int64_t r1, const uint32_t *per_row, uint64_t *per_row_sum,
@@ -318,39 +338,14 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         npos < 0 || pos0 + npos > l->out_h * l->out_w || planes < 1 || planes > 16 || r0 < 0 ||
         r1 < r0 || r1 > l->rows || (per_row && !per_row_sum))
         return PS_ERR_INVALID_ARG;
-    const size_t P = (size_t)planes, n_cyc = (size_t)npos * P, k = (size_t)l->kernel;
-    const size_t n_scan = inputs ? n_in : (size_t)ps_layer_in_size(l);
+    const size_t P = (size_t)planes, n_cyc = (size_t)npos * P;
     ps_status st = grow(&pl->off, &pl->cap_off, n_cyc + 1 + P, sizeof *pl->off);
     if (st != PS_OK)
         return st;
     pl->planes = planes;
-    /* Every nonzero input's reader runs, with its level in run_level. */
-    const int64_t in_size = ps_layer_in_size(l);
-    int64_t cur_c = 0, cur_y = 0, cy_end = l->in_w; /* input row (c, y) ends at cy_end */
-    size_t n_runs = 0;
-    for (size_t k2 = 0; k2 < n_scan; k2++) {
-        const int64_t i = inputs ? inputs[k2] : (int64_t)k2;
-        if (i >= in_size || (k2 > 0 && inputs && inputs[k2] <= inputs[k2 - 1]))
-            return PS_ERR_INVALID_ARG;
-        const uint16_t v = levels[i];
-        if (!v)
-            continue;
-        if ((st = grow(&pl->runs, &pl->cap_runs, n_runs + k, sizeof *pl->runs)) != PS_OK ||
-            (st = grow(&pl->run_level, &pl->cap_run_level, n_runs + k, sizeof *pl->run_level)) !=
-                PS_OK)
-            return st;
-        /* (c, y, x) of input i, carried along the scan: no division per event */
-        while (i >= cy_end) {
-            cy_end += l->in_w;
-            if (++cur_y == l->in_h)
-                cur_y = 0, cur_c++;
-        }
-        const size_t n = reader_runs(l, cur_c, cur_y, i - (cy_end - l->in_w), pos0, npos, r0, r1,
-                                     pl->runs + n_runs);
-        for (size_t j = 0; j < n; j++)
-            pl->run_level[n_runs + j] = v;
-        n_runs += n;
-    }
+    if ((st = collect_runs(l, levels, inputs, n_in, pos0, npos, r0, r1, &pl->runs)) != PS_OK)
+        return st;
+    const ps_reader_runs *rr = &pl->runs;
     /* Count per cycle (cycle j = position * P + plane), then place: inputs
      * in (c, y, x) order give every cycle its rows ascending. A run adds 1
      * to the cycles of consecutive positions: +1 / -1 at its ends, summed
@@ -367,9 +362,9 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
     uint32_t *restrict cnt = pl->off + 1; /* n_cyc + P entries: off grows by P */
     memset(pl->off, 0, (n_cyc + 1 + P) * sizeof *pl->off);
     uint64_t sum = 0;
-    for (size_t j = 0; j < n_runs; j++) {
-        const ps_reader_run r = pl->runs[j];
-        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
+    for (size_t j = 0; j < rr->n; j++) {
+        const ps_reader_run r = rr->run[j];
+        for (uint32_t b = rr->level[j], p = 0; b; b >>= 1, p++) {
             if (b & 1u) {
                 cnt[(size_t)(r.pos + 1 - r.n) * P + p]++;
                 cnt[(size_t)(r.pos + 1) * P + p]--;
@@ -392,9 +387,9 @@ ps_status ps_layer_plane_lists(const ps_layer *l, const uint16_t *levels, const 
         return st;
     uint32_t *restrict cur = pl->cursor, *restrict out = pl->row;
     memcpy(cur, pl->off, n_cyc * sizeof *cur);
-    for (size_t j = 0; j < n_runs; j++) {
-        const ps_reader_run r = pl->runs[j];
-        for (uint32_t b = pl->run_level[j], p = 0; b; b >>= 1, p++) {
+    for (size_t j = 0; j < rr->n; j++) {
+        const ps_reader_run r = rr->run[j];
+        for (uint32_t b = rr->level[j], p = 0; b; b >>= 1, p++) {
             size_t at = (size_t)r.pos * P + p;
             if (b & 1u)
                 for (uint32_t t = 0, row = r.row - lo; t < r.n; t++, at -= P, row += s)
@@ -411,8 +406,7 @@ void ps_plane_lists_free(ps_plane_lists *pl)
     free(pl->off);
     free(pl->row);
     free(pl->cursor);
-    free(pl->runs);
-    free(pl->run_level);
+    reader_runs_free(&pl->runs);
     free(pl->row_prefix);
     memset(pl, 0, sizeof *pl);
 }

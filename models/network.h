@@ -89,6 +89,20 @@ ps_status ps_network_input_levels(const ps_network *net, int64_t *levels, ps_err
 void ps_layer_gather_patch(const ps_layer *l, const uint16_t *levels, int64_t oy, int64_t ox,
                            uint16_t *patch);
 
+/* The output positions a nonzero input feeds, as runs (one kernel row
+ * each): reader t of a run is position pos - t (relative to the first
+ * position asked for) at matrix row row + t * stride. Scratch of both list
+ * kinds below, with the input's level per run. */
+typedef struct ps_reader_run {
+    uint32_t pos, row, n;
+} ps_reader_run;
+
+typedef struct ps_reader_runs {
+    ps_reader_run *run;
+    uint16_t *level;
+    size_t n, cap_run, cap_level;
+} ps_reader_runs;
+
 /* The nonzero receptive-field inputs of conv output positions [pos0, pos0 +
  * npos), found event by event: each nonzero input level is sent to the
  * positions that read it, so the cost follows the events, not the
@@ -102,13 +116,14 @@ typedef struct ps_patch_lists {
     uint16_t *level;
     uint32_t *cursor;     /* scratch, npos */
     uint32_t *inputs;     /* scratch: nonzero input indices */
+    ps_reader_runs runs;  /* scratch */
     size_t cap_off, cap_row, cap_level, cap_cursor, cap_inputs; /* allocated entries */
 } ps_patch_lists;
 
 ps_status ps_layer_patch_lists(const ps_layer *l, const uint16_t *levels, int64_t pos0,
                                int64_t npos, ps_patch_lists *pl);
 /* The same when the caller knows the nonzero inputs: inputs[0..n_in) are
- * their indices, ascending (any zero level among them is harmless). */
+ * their indices, strictly ascending (any zero level among them is harmless). */
 ps_status ps_layer_patch_lists_of(const ps_layer *l, const uint16_t *levels,
                                   const uint32_t *inputs, size_t n_in, int64_t pos0, int64_t npos,
                                   ps_patch_lists *pl);
@@ -119,19 +134,14 @@ void ps_patch_lists_free(ps_patch_lists *pl);
  * bit b set, entries [off[i * planes + b], off[i * planes + b + 1]) of row;
  * found event by event like the patch lists, with no per-cycle split after.
  * Zero the struct before the first call, ps_plane_lists_free after the last. */
-typedef struct ps_reader_run { /* reader t: position pos - t, matrix row row + t * stride */
-    uint32_t pos, row, n;
-} ps_reader_run;
-
 typedef struct ps_plane_lists {
     int64_t planes;
     uint32_t *off;    /* npos * planes + 1 */
     uint32_t *row;
-    uint32_t *cursor; /* scratch, npos * planes */
-    ps_reader_run *runs; /* scratch: the nonzero inputs' readers */
-    uint16_t *run_level;
+    uint32_t *cursor;     /* scratch, npos * planes */
+    ps_reader_runs runs;  /* scratch */
     uint64_t *row_prefix; /* scratch, rows + 1: prefix sums of per_row */
-    size_t cap_off, cap_row, cap_cursor, cap_runs, cap_run_level, cap_row_prefix;
+    size_t cap_off, cap_row, cap_cursor, cap_row_prefix;
 } ps_plane_lists;
 
 /* inputs: the nonzero input indices strictly ascending, or NULL to scan levels.
