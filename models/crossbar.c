@@ -681,13 +681,31 @@ static ps_status grow_batch(ps_crossbar *xb, size_t cycles)
 static ps_status push_cycle(ps_crossbar *xb, size_t *nb, uint32_t read, uint32_t plane,
                             const uint32_t *list, const uint16_t *lv, size_t n)
 {
-    ps_status st = *nb < xb->batch_cycles_cap ? PS_OK : grow_batch(xb, *nb + 1);
+    const size_t nc = xb->sensed;
+    /* both buffers must hold the new cycle (their capacities grow apart) */
+    const bool room = *nb < xb->batch_cycles_cap && (*nb + 1) * nc <= xb->batch_cap;
+    ps_status st = room ? PS_OK : grow_batch(xb, *nb + 1);
     if (st != PS_OK)
         return st;
-    const size_t nc = xb->sensed;
     const double e = cycle_sums(xb, list, lv, n, xb->b_acc + *nb * nc, xb->b_var + *nb * nc);
     xb->batch[(*nb)++] = (batch_cycle){read, plane, (uint32_t)n, e};
     return PS_OK;
+}
+
+/* The bit-serial cycles of read `read`: plane b drives rows[off[b] ..
+ * off[b + 1]); an empty plane is skipped (zero_skip) or performed idle. */
+static ps_status push_planes(ps_crossbar *xb, size_t *nb, uint32_t read, const uint32_t *rows,
+                             const uint32_t *off, ps_crossbar_stats *c)
+{
+    ps_status st = PS_OK;
+    for (uint32_t b = 0; b < (uint32_t)xb->p.input_bits && st == PS_OK; b++) {
+        const uint32_t n = off[b + 1] - off[b];
+        if (n == 0 && xb->p.zero_skip)
+            c->skipped_cycles++; /* no current, no cost */
+        else
+            st = push_cycle(xb, nb, read, b, rows + off[b], NULL, n);
+    }
+    return st;
 }
 
 /* The passes after the column sums over a batch's nb performed cycles:
@@ -740,7 +758,7 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
 {
     const bool serial = xb->p.multilevel == PS_XBAR_BIT_SERIAL;
     const uint32_t bits = (uint32_t)xb->p.input_bits, planes = serial ? bits : 1;
-    const size_t R = xb->rows, nc = xb->sensed;
+    const size_t nc = xb->sensed;
     settle(xb);
     ps_crossbar_stats c;
     memset(&c, 0, sizeof c);
@@ -754,27 +772,22 @@ static ps_status run_batch(ps_crossbar *xb, size_t n_reads, const uint32_t *off,
         if (n == 0 && xb->p.zero_skip) {
             c.skipped_cycles += planes; /* no current, no cost */
         } else if (serial) {
-            /* Bit plane b's rows at list + b * R, ascending: one branch-free
-             * pass per plane up to the highest bit any level has. */
-            size_t count[16] = {0};
-            uint32_t any = 0;
+            /* Bit plane b's rows packed after plane b - 1's in list,
+             * ascending: one branch-free pass per plane up to the highest
+             * bit any level has. */
+            uint32_t poff[17] = {0}, any = 0;
             for (uint32_t k = a; k < a + n; k++)
                 any |= levels[k];
-            for (uint32_t b = 0; b < bits && (any >> b); b++) {
-                uint32_t *restrict dst = xb->list + b * R;
-                size_t cnt = 0;
-                for (uint32_t k = a; k < a + n; k++) {
+            for (uint32_t b = 0; b < bits; b++) {
+                uint32_t *restrict dst = xb->list + poff[b];
+                uint32_t cnt = 0;
+                for (uint32_t k = a; k < a + n && (any >> b); k++) {
                     dst[cnt] = rows[k];
                     cnt += (levels[k] >> b) & 1u;
                 }
-                count[b] = cnt;
+                poff[b + 1] = poff[b] + cnt;
             }
-            for (uint32_t b = 0; b < bits && st == PS_OK; b++) {
-                if (count[b] == 0 && xb->p.zero_skip)
-                    c.skipped_cycles++;
-                else
-                    st = push_cycle(xb, &nb, (uint32_t)i, b, xb->list + b * R, NULL, count[b]);
-            }
+            st = push_planes(xb, &nb, (uint32_t)i, xb->list, poff, &c);
         } else {
             st = push_cycle(xb, &nb, (uint32_t)i, 0, rows + a, levels + a, n);
         }
@@ -830,13 +843,12 @@ PS_SIMD_CLONES static bool planes_valid(const uint32_t *restrict off,
 {
     const uint32_t a = off[0], b = off[n_lists];
     uint32_t bad = 0, descents = 0;
-    for (size_t j = 0; j < n_lists; j++) {
+    for (size_t j = 0; j < n_lists; j++)
         bad |= (off[j + 1] < off[j]) | (off[j + 1] - off[j] > R);
-        /* each list start once */
-        descents -= j > 0 && off[j] > off[j - 1] && off[j] < b && rows[off[j]] <= rows[off[j] - 1];
-    }
-    if (bad || b < a)
+    if (bad) /* the offsets first: only then are the rows they point at the caller's */
         return false;
+    for (size_t j = 1; j < n_lists; j++) /* each list start once */
+        descents -= off[j] > off[j - 1] && off[j] < b && rows[off[j]] <= rows[off[j] - 1];
     if (b > a)
         bad |= rows[a] >= R;
     for (uint32_t k = a + 1; k < b; k++) {
@@ -864,20 +876,12 @@ static ps_status read_planes(ps_crossbar *xb, size_t n_reads, const uint32_t *of
     ps_crossbar_stats c;
     memset(&c, 0, sizeof c);
     c.reads = n_reads;
-    size_t nb = 0, performed = 0;
-    for (size_t j = 0; j < n_reads * P; j++)
-        performed += off[j + 1] > off[j] || !xb->p.zero_skip;
-    ps_status st = grow_batch(xb, performed);
+    size_t nb = 0;
+    ps_status st = PS_OK;
     for (size_t i = 0; i < n_reads && st == PS_OK; i++) {
         memset(out_ua + i * ld, 0, nc * sizeof *out_ua);
         const size_t nb0 = nb;
-        for (size_t b = 0; b < P && st == PS_OK; b++) {
-            const uint32_t a = off[i * P + b], n = off[i * P + b + 1] - a;
-            if (n == 0 && xb->p.zero_skip)
-                c.skipped_cycles++; /* no current, no cost */
-            else
-                st = push_cycle(xb, &nb, (uint32_t)i, (uint32_t)b, rows + a, NULL, n);
-        }
+        st = push_planes(xb, &nb, (uint32_t)i, rows, off + i * P, &c);
         if (read_cycles)
             read_cycles[i] = (uint32_t)(nb - nb0);
     }

@@ -885,3 +885,37 @@ TEST(Crossbar, GridPlaneReadsEqualGridBatchReads)
     EXPECT_EQ(cg.partial_sum_adds, cw.partial_sum_adds);
     EXPECT_EQ(cg.arrays.energy_pj, cw.arrays.energy_pj);
 }
+
+// A batch of many cycles on wide rows (160 cycles x 64 columns, past the
+// first allocation of either batch buffer) equals its reads one by one, for
+// both entry points.
+TEST(Crossbar, LongBatchOnWideRowsEqualsSingleReads)
+{
+    Rig r(30, 64);
+    r.build();
+    const auto gp = matrix(30 * 64, 17, 0, 50), gn = matrix(30 * 64, 18, 0, 50);
+    ASSERT_EQ(ps_crossbar_set_conductances(r.xb, gp.data(), gn.data()), PS_OK);
+    std::vector<uint32_t> off = {0}, rows;
+    std::vector<uint16_t> lv;
+    for (uint32_t i = 0; i < 40; i++) {
+        rows.push_back(i % 30);
+        lv.push_back(15); // every bit: 4 cycles per read
+        off.push_back((uint32_t)rows.size());
+    }
+    std::vector<uint32_t> p_off, p_rows;
+    split_planes(off, rows, lv, (uint32_t)r.xp.input_bits, p_off, p_rows);
+    std::vector<double> batch(40 * 64), planes(40 * 64), one(64);
+    ASSERT_EQ(ps_crossbar_read_batch(r.xb, 40, off.data(), rows.data(), lv.data(), 1, 0, nullptr,
+                                     nullptr, batch.data(), 64, nullptr, nullptr),
+              PS_OK);
+    ASSERT_EQ(ps_crossbar_read_planes(r.xb, 40, p_off.data(), p_rows.data(), 1, 0, nullptr,
+                                      nullptr, planes.data(), 64, nullptr, nullptr),
+              PS_OK);
+    for (uint32_t i = 0; i < 40; i++) {
+        ASSERT_EQ(ps_crossbar_read_sparse(r.xb, rows.data() + i, lv.data() + i, 1, 5, nullptr,
+                                          nullptr, one.data(), nullptr),
+                  PS_OK);
+        EXPECT_EQ(std::memcmp(one.data(), batch.data() + i * 64, 64 * sizeof(double)), 0) << i;
+        EXPECT_EQ(std::memcmp(one.data(), planes.data() + i * 64, 64 * sizeof(double)), 0) << i;
+    }
+}
